@@ -1,0 +1,39 @@
+"""Plateau Lab: why a neural network stops learning, and the floor it cannot cross."""
+
+import streamlit as st
+
+from components.controls import render_network_controls, render_training_controls
+from components.live_view import make_live_view
+from components.player import current_run, play, render_buttons
+from components.points_table import render_points_table
+from components.presets import preset_note, render_presets
+from components.share import render_link_warnings, start_session, sync_link
+from models.experiment import Experiment
+from models.floors import floors
+
+st.set_page_config(page_title="Plateau Lab", page_icon=":material/landscape:", layout="wide")
+start_session()
+
+with st.sidebar:
+    render_presets()
+    network = render_network_controls()
+    training, seed, seeds = render_training_controls()
+
+st.title("Plateau Lab")
+st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
+           "meet the floor its architecture cannot cross.")
+render_link_warnings()
+
+points_column, note_column = st.columns([1, 2])
+with points_column:
+    points, ready = render_points_table()
+experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
+with note_column:
+    note = preset_note(experiment)
+    if note:
+        st.info(note, icon=":material/lightbulb:")
+sync_link(experiment)
+
+render_buttons(ready)
+run = current_run(experiment)
+play(run, ready, make_live_view(floors(points, network), ready))

@@ -1,0 +1,41 @@
+"""The share link: read once when a session starts, then kept in step with the controls."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import state as S
+from models.experiment import Experiment
+from models.query import from_query, to_query, wants_autoplay
+
+
+def start_session() -> None:
+    """On a session's first run, loads the link's experiment into the controls and keeps its
+    warnings to show; later runs leave everything as the student set it."""
+    if st.session_state.get(S.STARTED):
+        return
+    raw = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    experiment, warnings = from_query(raw)
+    S.load_experiment(experiment)
+    st.session_state[S.LINK_WARNINGS] = warnings
+    st.session_state[S.AUTOPLAY] = wants_autoplay(raw)
+    st.session_state[S.PLAYING] = st.session_state[S.AUTOPLAY]
+    st.session_state[S.STARTED] = True
+
+
+def render_link_warnings() -> None:
+    """Shows what the share link had that could not be used, and what was used instead."""
+    warnings = st.session_state.get(S.LINK_WARNINGS) or []
+    if warnings:
+        st.warning("\n".join(f"- {w}" for w in warnings), title="Some of the link was not used",
+                   icon=":material/link_off:")
+
+
+def sync_link(experiment: Experiment) -> None:
+    """Writes the experiment into the page's URL, so copying it shares this exact run."""
+    params = to_query(experiment)
+    if st.session_state.get(S.AUTOPLAY):
+        params["play"] = "1"
+    current = {key: st.query_params.get(key) for key in st.query_params.keys()}
+    if current != params:
+        st.query_params.from_dict(params)

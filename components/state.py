@@ -1,0 +1,35 @@
+"""Session-state keys, named once. Everything per student lives under these keys, nowhere else."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models.experiment import Experiment
+
+# Widget keys: one per setting, the same names as the share link's parameters.
+DEPTH, WIDTH, ACT, INIT, BIAS, SCALE = "depth", "width", "act", "init", "bias", "scale"
+OPT, LR, EPOCHS, BATCH, SEED, SEEDS = "opt", "lr", "epochs", "batch", "seed", "seeds"
+LOG_Y = "log_y"
+
+# Non-widget state.
+STARTED = "started"            # the share link has been read into the widgets
+LINK_WARNINGS = "link_warnings"  # what the share link had that could not be used
+POINTS = "points"              # the points loaded into the table (link, preset, upload)
+LAST_VALID_POINTS = "last_valid_points"  # the last points the table held that were all valid
+POINTS_VERSION = "points_version"  # bumped to give the table fresh contents (a preset, an upload)
+RUN = "run"                    # models.run.Run of this session
+PLAYING = "playing"            # True while the live loop should keep training
+AUTOPLAY = "autoplay"          # the link said play=1
+
+
+def load_experiment(experiment: Experiment) -> None:
+    """Puts an experiment's settings into the widgets' state (before the widgets are drawn)."""
+    n, t = experiment.network, experiment.training
+    st.session_state.update({
+        DEPTH: n.depth, WIDTH: n.width, ACT: n.activation, INIT: n.init, BIAS: n.bias,
+        SCALE: n.init_scale, OPT: t.optimizer, LR: t.lr, EPOCHS: t.epochs, BATCH: t.batch,
+        SEED: experiment.seed, SEEDS: experiment.seeds, POINTS: experiment.points,
+        LAST_VALID_POINTS: experiment.points,
+    })
+    st.session_state[POINTS_VERSION] = st.session_state.get(POINTS_VERSION, 0) + 1
+STEP = "step_requested"        # Step was pressed: train one epoch on this run of the script

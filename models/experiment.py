@@ -1,0 +1,115 @@
+"""The one frozen description of a run: points, network, training schedule and seed.
+
+Widgets produce an `Experiment`, the share link serialises it, presets are instances of it and
+the trainer consumes it. It is hashable, so it is also the cache key for shared training work.
+Every bound a user can hit is named here once; the parsers in `query` and `points` clamp to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# The question's data (../shared/seed/question.txt): sin(x) plus noise, scaled.
+QUESTION_XS = (-1.0, 0.0, 1.0)
+QUESTION_YS = (-0.2445248, 0.1232554, 0.1713998)
+
+MIN_POINTS, MAX_POINTS = 2, 50
+MAX_ABS_VALUE = 1e6
+DEPTH_RANGE = (0, 8)
+WIDTH_RANGE = (1, 256)
+EPOCHS_RANGE = (1, 100_000)
+LR_RANGE = (1e-6, 10.0)
+SEEDS_RANGE = (1, 64)
+SEED_RANGE = (0, 2**31 - 1)
+BATCH_RANGE = (1, 10_000)
+INIT_SCALE_RANGE = (1e-4, 10.0)
+# Parameters times seeds a single run may hold: keeps one student's run from taking the
+# server's memory (depth 8, width 256 and 64 seeds would be 30M float64 parameters plus Adam state).
+MAX_PARAMETERS_TIMES_SEEDS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Points:
+    """Training data: x and y as tuples of floats, same length, 2 to 50 of them."""
+
+    xs: tuple[float, ...] = QUESTION_XS
+    ys: tuple[float, ...] = QUESTION_YS
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+
+@dataclass(frozen=True)
+class Network:
+    """An MLP 1 -> width x depth -> 1; depth 0 is one linear layer (linear regression).
+
+    `init` names the framework whose defaults are copied: "keras" is Glorot-uniform weights with
+    zero biases and Keras's optimizer conventions (Adam's epsilon 1e-7 outside the bias
+    correction); "torch" is nn.Linear's default init and torch.optim's conventions.
+    """
+
+    depth: int = 1
+    width: int = 10
+    activation: str = "linear"
+    init: str = "keras"
+    bias: bool = True
+    init_scale: float = 1.0  # multiplies the initial weights; small values start on the saddle
+
+    @property
+    def is_linear(self) -> bool:
+        """True when the network can only compute an affine map of x."""
+        return self.depth == 0 or self.activation == "linear"
+
+    def layer_sizes(self) -> list[tuple[int, int]]:
+        """Returns (fan_in, fan_out) of every layer, input to output."""
+        dims = [1] + [self.width] * self.depth + [1]
+        return list(zip(dims[:-1], dims[1:], strict=False))
+
+    def parameter_count(self) -> int:
+        """Returns the number of weights and biases of one network."""
+        return sum(i * o + o for i, o in self.layer_sizes())
+
+
+@dataclass(frozen=True)
+class Training:
+    """How the network is trained: optimizer, learning rate, epochs and batch size (MSE loss)."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-5
+    epochs: int = 10_000
+    batch: int = 32  # a batch at least as large as the data is full batch, as in Keras
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines a run, seed included, so a share link reproduces it."""
+
+    points: Points = field(default_factory=Points)
+    network: Network = field(default_factory=Network)
+    training: Training = field(default_factory=Training)
+    seed: int = 0
+    seeds: int = 1  # networks trained together from seeds seed, seed+1, ...
+
+    def with_(self, **changes) -> Experiment:
+        """Returns a copy with top-level fields, or nested ones by their own names, replaced."""
+        parts = {"points": self.points, "network": self.network, "training": self.training}
+        top = {}
+        for name, value in changes.items():
+            owner = next((p for p in parts.values() if name in p.__dataclass_fields__), None)
+            if owner is None:
+                top[name] = value
+            else:
+                key = next(k for k, v in parts.items() if v is owner)
+                parts[key] = replace(parts[key], **{name: value})
+        return replace(self, **parts, **top)
+
+    def run_identity(self) -> tuple:
+        """Returns what a run restarts on: points, network, seeds and batch.
+
+        The optimizer and learning rate are left out (a change takes effect from the next step)
+        and so are the epochs (more epochs extend the same run).
+        """
+        return (self.points, self.network, self.seed, self.seeds, self.training.batch)
+
+
+DEFAULT = Experiment()

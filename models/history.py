@@ -1,0 +1,58 @@
+"""The record of a run: per-epoch loss statistics over the seeds, and the marked changes.
+
+Memory is bounded by the epoch limit: three float64 numbers per epoch (median, min, max over the
+seeds), 2.4 MB for a 100,000-epoch run, however many seeds, plus the last epoch's per-seed losses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MEDIAN, LOW, HIGH = 0, 1, 2
+
+
+@dataclass
+class History:
+    """Grows as a run advances; `append` changes it in place."""
+
+    capacity: int
+    stats: np.ndarray = field(init=False)
+    count: int = 0
+    last_losses: np.ndarray | None = None  # (K,) the latest epoch's loss of every seed
+    events: list[tuple[int, str]] = field(default_factory=list)  # (epoch, what changed)
+    diverged_at: int | None = None  # 1-based epoch whose loss was not finite
+
+    def __post_init__(self):
+        self.stats = np.empty((self.capacity, 3), dtype=np.float64)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """Returns the 1-based epoch numbers recorded so far."""
+        return np.arange(1, self.count + 1)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """Returns the median loss over the seeds at every recorded epoch."""
+        return self.stats[: self.count, MEDIAN]
+
+    def append(self, losses: np.ndarray) -> None:
+        """Records losses (epochs, K) after the current epoch; grows the record in place."""
+        n = len(losses)
+        if n == 0:
+            return
+        if self.count + n > self.capacity:  # the epochs setting was raised mid-run
+            grown = np.empty((max(self.count + n, 2 * self.capacity), 3), dtype=np.float64)
+            grown[: self.count] = self.stats[: self.count]
+            self.stats, self.capacity = grown, len(grown)
+        block = self.stats[self.count: self.count + n]
+        block[:, MEDIAN] = np.median(losses, axis=1)
+        block[:, LOW] = losses.min(axis=1)
+        block[:, HIGH] = losses.max(axis=1)
+        self.count += n
+        self.last_losses = losses[-1].copy()
+
+    def mark(self, epoch: int, label: str) -> None:
+        """Records that a setting changed after `epoch` (shown on the loss chart)."""
+        self.events.append((epoch, label))

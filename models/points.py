@@ -1,0 +1,86 @@
+"""Points from a table or a CSV file, checked cell by cell at the edge.
+
+A bad table is never partly used: the caller keeps its last valid points and shows every
+problem, each naming its row and column, until the table is fixed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from .experiment import MAX_ABS_VALUE, MAX_POINTS, MIN_POINTS, Points
+
+MAX_CSV_BYTES = 64 * 1024  # 50 rows of two numbers need a few hundred bytes
+
+
+def _cell(value: object, where: str) -> tuple[float | None, str | None]:
+    """Returns (number, None) for a usable cell or (None, what is wrong with it)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, f"{where} is empty"
+    if isinstance(value, bool):
+        return None, f"{where} is not a number"
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return None, f"{where} ('{str(value)[:20]}') is not a number"
+    if math.isnan(number):
+        return None, f"{where} is empty" if not isinstance(value, str) else f"{where} is NaN"
+    if not math.isfinite(number):
+        return None, f"{where} is infinite"
+    if abs(number) > MAX_ABS_VALUE:
+        return None, f"{where} ({number:g}) is larger than {MAX_ABS_VALUE:g} in size"
+    return number, None
+
+
+def parse_rows(rows: list[tuple[object, object]]) -> tuple[Points | None, list[str]]:
+    """Returns (points, []) when every cell is a usable number, else (None, problems)."""
+    problems = []
+    if len(rows) < MIN_POINTS:
+        problems.append(f"The table has {len(rows)} row{'s' if len(rows) != 1 else ''}; "
+                        f"add at least {MIN_POINTS} points.")
+    if len(rows) > MAX_POINTS:
+        problems.append(f"The table has {len(rows)} rows; at most {MAX_POINTS} points are allowed.")
+    xs, ys = [], []
+    for i, (x_raw, y_raw) in enumerate(rows[:MAX_POINTS + 1], start=1):
+        x, x_problem = _cell(x_raw, f"Row {i}, x")
+        y, y_problem = _cell(y_raw, f"Row {i}, y")
+        problems += [p for p in (x_problem, y_problem) if p]
+        xs.append(x)
+        ys.append(y)
+    if problems:
+        return None, problems
+    return Points(tuple(xs), tuple(ys)), []
+
+
+def parse_csv(data: bytes) -> tuple[Points | None, list[str]]:
+    """Returns the points in a two-column CSV (x, y; a header row is optional), or problems."""
+    if len(data) > MAX_CSV_BYTES:
+        return None, [f"The file is {len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}."]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, ["The file is not UTF-8 text; save it as CSV."]
+    try:
+        table = [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    except csv.Error as e:
+        return None, [f"The file is not valid CSV ({e})."]
+    if table and _is_header(table[0]):
+        table = table[1:]
+    wrong = [i for i, row in enumerate(table, start=1) if len(row) != 2]
+    if wrong:
+        return None, [f"Row {wrong[0]} has {len(table[wrong[0] - 1])} columns; "
+                      "the file needs exactly two, x and y."]
+    return parse_rows([(row[0], row[1]) for row in table])
+
+
+def _is_header(row: list[str]) -> bool:
+    """Returns True when no cell of the row reads as a number."""
+    return not any(_cell(c, "")[1] is None for c in row)
+
+
+def to_csv(points: Points) -> str:
+    """Returns the points as CSV text with an x,y header."""
+    lines = ["x,y"] + [f"{x!r},{y!r}" for x, y in zip(points.xs, points.ys, strict=False)]
+    return "\n".join(lines) + "\n"
