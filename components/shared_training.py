@@ -18,17 +18,17 @@ MAX_SHARED_PARAMETERS = 50_000
 
 
 @st.cache_data(max_entries=4_000, ttl=3_600, show_spinner=False)
-def _chunk(key: tuple, _run: Run, epochs: int) -> tuple[np.ndarray, dict]:
+def _chunk(key: tuple, _run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray, dict]:
     # `_run` is left out of the key: `key` already fixes its state (identity, schedule, epoch).
-    losses = _run.trainer.run(epochs)
-    return losses, _run.trainer.snapshot()
+    losses, grad_norms = _run.trainer.run(epochs)
+    return losses, grad_norms, _run.trainer.snapshot()
 
 
-def compute_shared(run: Run, epochs: int) -> np.ndarray:
-    """Returns the next `epochs` epochs' losses, from the shared cache when another session
-    computed them already; leaves the run's trainer in the state after them."""
+def compute_shared(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns the next `epochs` epochs' (losses, gradient norms), from the shared cache when
+    another session computed them already; leaves the run's trainer in the state after them."""
     if run.experiment.network.parameter_count() * run.experiment.seeds > MAX_SHARED_PARAMETERS:
         return run.trainer.run(epochs)
-    losses, snapshot = _chunk(run.key(epochs), run, epochs)
+    losses, grad_norms, snapshot = _chunk(run.key(epochs), run, epochs)
     run.trainer.restore(snapshot)
-    return losses
+    return losses, grad_norms

@@ -1,7 +1,8 @@
 """The record of a run: per-epoch loss statistics over the seeds, and the marked changes.
 
-Memory is bounded by the epoch limit: three float64 numbers per epoch (median, min, max over the
-seeds), 2.4 MB for a 100,000-epoch run, however many seeds, plus the last epoch's per-seed losses.
+Memory is bounded by the epoch limit: four float64 numbers per epoch (median, min and max loss over
+the seeds, and the median gradient norm), 3.2 MB for a 100,000-epoch run however many seeds, plus
+the last epoch's per-seed losses.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MEDIAN, LOW, HIGH = 0, 1, 2
+MEDIAN, LOW, HIGH, GRAD_NORM = 0, 1, 2, 3
 
 
 @dataclass
@@ -25,7 +26,7 @@ class History:
     diverged_at: int | None = None  # 1-based epoch whose loss was not finite
 
     def __post_init__(self):
-        self.stats = np.empty((self.capacity, 3), dtype=np.float64)
+        self.stats = np.empty((self.capacity, 4), dtype=np.float64)
 
     @property
     def epochs(self) -> np.ndarray:
@@ -37,19 +38,25 @@ class History:
         """Returns the median loss over the seeds at every recorded epoch."""
         return self.stats[: self.count, MEDIAN]
 
-    def append(self, losses: np.ndarray) -> None:
-        """Records losses (epochs, K) after the current epoch; grows the record in place."""
+    @property
+    def grad_norm(self) -> np.ndarray:
+        """Returns the median gradient norm over the seeds at every recorded epoch."""
+        return self.stats[: self.count, GRAD_NORM]
+
+    def append(self, losses: np.ndarray, grad_norms: np.ndarray) -> None:
+        """Records losses and gradient norms (epochs, K) after the current epoch, in place."""
         n = len(losses)
         if n == 0:
             return
         if self.count + n > self.capacity:  # the epochs setting was raised mid-run
-            grown = np.empty((max(self.count + n, 2 * self.capacity), 3), dtype=np.float64)
+            grown = np.empty((max(self.count + n, 2 * self.capacity), 4), dtype=np.float64)
             grown[: self.count] = self.stats[: self.count]
             self.stats, self.capacity = grown, len(grown)
         block = self.stats[self.count: self.count + n]
         block[:, MEDIAN] = np.median(losses, axis=1)
         block[:, LOW] = losses.min(axis=1)
         block[:, HIGH] = losses.max(axis=1)
+        block[:, GRAD_NORM] = np.median(grad_norms, axis=1)
         self.count += n
         self.last_losses = losses[-1].copy()
 

@@ -46,6 +46,10 @@ class MLPBatch:
                 grads.append(self.grad[offset:offset + n].view(shape))
                 offset += n
         # Without biases the bias entries stay zero: their gradient is masked in backward().
+        # owner[i] is the network that flat entry i belongs to: per-network gradient norms in
+        # one index_add_ whatever the depth.
+        self.owner = torch.cat([torch.arange(self.k).repeat_interleave(v.numel() // self.k)
+                                for pair in zip(self.weights, self.biases) for v in pair])
         self.trainable = torch.ones(total, dtype=DTYPE)
         if not network.bias:
             for b in self.biases:

@@ -15,8 +15,9 @@ from .history import History
 from .query import number_text
 from .trainer import Trainer
 
-# (run, epochs) -> losses (epochs_done, K); the default trains in place, a cache may share it.
-Compute = Callable[["Run", int], np.ndarray]
+# (run, epochs) -> (losses, gradient norms), each (epochs_done, K): the default trains in
+# place; a cache may share the work between sessions.
+Compute = Callable[["Run", int], tuple[np.ndarray, np.ndarray]]
 
 
 class Run:
@@ -66,8 +67,8 @@ class Run:
         n = min(epochs, self.experiment.training.epochs - self.epoch)
         if n <= 0 or self.trainer.diverged:
             return
-        losses = compute(self, n) if compute else self.trainer.run(n)
-        self.history.append(losses)
+        losses, grad_norms = compute(self, n) if compute else self.trainer.run(n)
+        self.history.append(losses, grad_norms)
         if self.trainer.diverged:
             self.history.diverged_at = self.epoch + 1
 

@@ -47,36 +47,41 @@ class Trainer:
             self.optimizer = FlatOptimizer(optimizer, self.net.theta, keras=self.optimizer.keras)
         self.lr = lr
 
-    def run(self, epochs: int) -> np.ndarray:
-        """Returns the losses (epochs_done, K) of up to `epochs` epochs; changes the networks.
+    def run(self, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (losses, gradient norms), each (epochs_done, K); changes the networks.
 
         Each epoch's loss is the mean of its batch losses, each taken before its update (what
-        Keras prints). At the first non-finite loss the run stops, `diverged` is set, and only
-        the epochs before it are returned.
+        Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
+        run stops, `diverged` is set, and only the epochs before it are returned.
         """
-        losses = torch.empty(epochs, self.net.k, dtype=DTYPE)
-        theta, grad, step = self.net.theta, self.net.grad, self.optimizer.step
+        k = self.net.k
+        losses = torch.empty(epochs, k, dtype=DTYPE)
+        grad_sq = torch.zeros(epochs, k, dtype=DTYPE)  # squared norms, one index_add_ a step
+        theta, grad, owner, step = self.net.theta, self.net.grad, self.net.owner, self.optimizer.step
         full_batch = self.batch >= self.n
         for e in range(epochs):
             if full_batch:
                 losses[e] = self.net.loss_and_grad(self.x, self.y)
+                grad_sq[e].index_add_(0, owner, grad.square())
                 step(theta, grad, self.lr)
             else:
-                losses[e] = self._minibatch_epoch()
+                losses[e] = self._minibatch_epoch(grad_sq[e])
         finite = torch.isfinite(losses).all(dim=1)
         done = epochs if bool(finite.all()) else int(torch.argmin(finite.to(torch.int8)))
         self.diverged = done < epochs
         self.epoch += done
-        return losses[:done].numpy()
+        return losses[:done].numpy(), grad_sq[:done].sqrt_().numpy()
 
-    def _minibatch_epoch(self) -> torch.Tensor:
-        """Returns the epoch's size-weighted mean batch loss (K,) after one shuffled pass."""
+    def _minibatch_epoch(self, grad_sq: torch.Tensor) -> torch.Tensor:
+        """Returns the epoch's size-weighted mean batch loss (K,) after one shuffled pass;
+        writes the last batch's squared gradient norms into grad_sq."""
         total = torch.zeros(self.net.k, dtype=DTYPE)
         order = torch.randperm(self.n, generator=self.order)
         for start in range(0, self.n, self.batch):
             idx = order[start:start + self.batch]
             loss = self.net.loss_and_grad(self.x[:, idx], self.y[:, idx])
             total.add_(loss, alpha=len(idx) / self.n)
+            grad_sq.zero_().index_add_(0, self.net.owner, self.net.grad.square())
             self.optimizer.step(self.net.theta, self.net.grad, self.lr)
         return total
 
@@ -104,7 +109,8 @@ class Trainer:
         self.net.theta.copy_(snap["theta"])
         self.epoch, self.diverged, self.lr = snap["epoch"], snap["diverged"], snap["lr"]
         self.order.set_state(snap["order"])
-        self.optimizer = FlatOptimizer(snap["optimizer"], self.net.theta, keras=self.optimizer.keras)
+        keras = self.optimizer.keras
+        self.optimizer = FlatOptimizer(snap["optimizer"], self.net.theta, keras=keras)
         self.optimizer.t = snap["t"]
         for name in ("m", "v"):
             if snap[name] is not None:
