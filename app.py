@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from components.compare import render_clear_button
 from components.controls import render_network_controls, render_training_controls
+from components.lecture_tools import large_text, render_exports, render_lecture_link
 from components.live_view import make_live_view
 from components.player import current_run, play, render_buttons
 from components.points_table import render_points_table
@@ -18,6 +20,7 @@ with st.sidebar:
     render_presets()
     network = render_network_controls()
     training, seed, seeds = render_training_controls()
+    large_text()
 
 st.title("Plateau Lab")
 st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
@@ -28,12 +31,17 @@ points_column, note_column = st.columns([1, 2])
 with points_column:
     points, ready = render_points_table()
 experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
+floor = floors(points, network)
 with note_column:
     note = preset_note(experiment)
     if note:
         st.info(note, icon=":material/lightbulb:")
+    render_lecture_link(experiment)
 sync_link(experiment)
 
-render_buttons(ready)
+with st.container(horizontal=True, vertical_alignment="center"):
+    render_buttons(ready)
+    render_clear_button()
 run = current_run(experiment)
-play(run, ready, make_live_view(floors(points, network), ready))
+render_exports(run, floor.floor)
+play(run, ready, make_live_view(run, floor, ready))

@@ -15,7 +15,7 @@ from models.floors import Floors
 from models.history import HIGH, LOW, History
 
 MAX_POINTS = 2_000
-LOG_FLOOR = 1e-32  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
+LOG_FLOOR = 1e-20  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
 LOSS, FLOOR, LINEAR, BAND = "#1f5fbf", "#c0392b", "#7f8c8d", "rgba(31,95,191,0.18)"
 FONT = dict(size=15)
 
@@ -28,10 +28,16 @@ def downsample_index(y: np.ndarray, most: int = MAX_POINTS) -> np.ndarray:
     return MinMaxLTTBDownsampler().downsample(finite, n_out=most)
 
 
-def loss_figure(history: History, floors: Floors, log_y: bool = True,
-                epochs: int | None = None) -> go.Figure:
-    """Returns the loss-against-epoch chart with the floor and the linear floor as dashed lines."""
+def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
+                compared: list[tuple[str, np.ndarray, np.ndarray]] = ()) -> go.Figure:
+    """Returns the loss-against-epoch chart with the floor and the linear floor as dashed lines,
+    and earlier runs (label, epochs, loss) as faded curves."""
     fig = go.Figure()
+    for label, run_epochs, run_loss in compared:
+        fig.add_trace(go.Scatter(
+            x=run_epochs, y=np.maximum(run_loss, LOG_FLOOR) if log_y else run_loss, mode="lines",
+            name=label, opacity=0.45, line=dict(width=1.5), customdata=run_loss,
+            hovertemplate=f"{label}<br>epoch %{{x}}<br>loss %{{customdata:.4e}}<extra></extra>"))
     loss = history.loss
     keep = downsample_index(loss)
     x = history.epochs[keep]
@@ -51,10 +57,12 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True,
         customdata=np.column_stack([loss[keep], loss[keep] - floors.floor]),
         hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"
                       "<extra></extra>"))
-    _floor_line(fig, floors.floor, f"floor {floors.floor:.3e} ({floors.label})", FLOOR, log_y)
+    right = epochs or max(history.count, 1)
+    _floor_line(fig, floors.floor, f"floor {floors.floor:.3e} ({floors.label})" if floors.floor
+                else f"floor 0 ({floors.label})", FLOOR, log_y)
     if floors.linear_floor != floors.floor:
-        _floor_line(fig, floors.linear_floor, f"linear floor {floors.linear_floor:.3e}",
-                    LINEAR, log_y)
+        level_line(fig, floors.linear_floor, f"linear floor {floors.linear_floor:.3e}", LINEAR,
+                   "dash", right)
     for epoch, label in history.events:
         fig.add_vline(x=epoch, line=dict(color="#8e44ad", dash="dot", width=1.5),
                       annotation_text=label, annotation_position="top left")
@@ -62,23 +70,46 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True,
         fig.add_vline(x=history.diverged_at, line=dict(color=FLOOR, width=2),
                       annotation_text=f"diverged at epoch {history.diverged_at}")
     fig.update_layout(
-        height=380, margin=dict(l=10, r=10, t=30, b=10), font=FONT, uirevision="loss",
+        height=420, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="loss",
         xaxis=dict(title="epoch", range=[0, epochs] if epochs else None),
-        yaxis=dict(title="MSE loss", type="log" if log_y else "linear", exponentformat="e"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), hovermode="x unified")
+        yaxis=dict(title="MSE loss", type="log" if log_y else "linear", exponentformat="e",
+                   dtick=decade_step(shown) if log_y else None),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified")
     return fig
+
+
+def decade_step(values: np.ndarray, most_ticks: int = 8) -> int:
+    """Returns how many decades apart log-axis ticks go so every label shows its exponent
+    (1e-3, not a bare 5 between 0.01 and 0.1) and at most about `most_ticks` are drawn."""
+    positive = values[values > 0] if len(values) else values
+    if len(positive) == 0:
+        return 1
+    decades = np.log10(positive.max()) - np.log10(positive.min())
+    return max(1, int(np.ceil(decades / most_ticks)))
+
+
+def level_line(fig: go.Figure, value: float, label: str, color: str, dash: str,
+               right: float) -> None:
+    """Adds a horizontal line named in the legend (labels beside lines would pile up where
+    floors lie close together)."""
+    fig.add_trace(go.Scatter(x=[0, right], y=[value, value], mode="lines", name=label,
+                             line=dict(color=color, dash=dash, width=1.5), hoverinfo="skip"))
 
 
 def _floor_line(fig: go.Figure, value: float, label: str, color: str, log_y: bool) -> None:
     """Adds a dashed horizontal line with its label, or only the label where log y can't show 0."""
     if value > 0 or not log_y:
-        fig.add_hline(y=value, line=dict(color=color, dash="dash", width=2),
-                      annotation_text=label, annotation_position="bottom right",
-                      annotation_font=dict(color=color, size=14))
+        fig.add_hline(y=value, line=dict(color=color, dash="dash", width=2))
+        # add_hline's own annotation lands at the wrong height on a log axis (plotly.py #3317):
+        # annotations on log axes take log10 of the value.
+        fig.add_annotation(text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
+                           y=np.log10(value) if log_y else value, showarrow=False,
+                           font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)")
     else:
-        fig.add_annotation(text=f"{label}: below any log scale, the loss can keep falling",
-                           xref="paper", yref="paper", x=1, y=0, xanchor="right",
-                           yanchor="bottom", showarrow=False, font=dict(color=color, size=14))
+        fig.add_annotation(text=f"{label}: no line on a log scale",
+                           xref="paper", yref="paper", x=1, y=0.98, xanchor="right",
+                           yanchor="top", showarrow=False, font=dict(color=color, size=14),
+                           bgcolor="rgba(255,255,255,0.7)")
 
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,

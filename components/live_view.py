@@ -1,18 +1,25 @@
-"""The live part of the page: status, readouts and both charts, redrawn as the run advances."""
+"""The live part of the page: status, readouts, the charts and the explanation, redrawn as the
+run advances."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
+from components import explain
 from components import state as S
 from components.charts import fit_figure, loss_figure, prediction_grid
+from components.compare import compared_curves
 from components.player import status_text
 from models.floors import Floors
+from models.plateaus import on_floor
 from models.run import Run
+from models.theory import CONSTANT, reference_floors
 
+EXPLAIN_EVERY = 0.5  # seconds between redraws of the explanation's charts while playing
 PLOTLY_CONFIG = {"displaylogo": False,
                  "toImageButtonOptions": {"format": "png", "scale": 3}}  # slide resolution
 
@@ -22,45 +29,82 @@ def sci(value: float | None) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value:.3e}"
 
 
-def within_floor(losses: np.ndarray, floor: float) -> np.ndarray:
-    """Returns which losses ended within 1% of the floor (below 1e-6 when the floor is 0)."""
-    return losses <= (floor * 1.01 if floor > 0 else 1e-6)
-
-
-def make_live_view(floors: Floors, ready: bool) -> Callable[[Run], None]:
-    """Lays out empty slots for the live elements; returns the function that fills them."""
-    status = st.empty()
-    loss_slot, floor_slot, gap_slot, seeds_slot = st.columns(4)
-    loss_m, floor_m, gap_m, seeds_m = (c.empty() for c in (loss_slot, floor_slot, gap_slot,
-                                                           seeds_slot))
+def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], None]:
+    """Lays out the live elements' slots for this run; returns the function that fills them."""
+    status, story = st.empty(), st.empty()
+    slots = [c.empty() for c in st.columns(4)]
     left, right = st.columns(2)
     with left:
         log_y = st.toggle("Log scale", value=True, key=S.LOG_Y)
         loss_chart = st.empty()
     with right:
-        st.caption("The fit: points, the network's curve, the least-squares line")
+        st.caption("The fit: the points, the network's curve and the least-squares line")
         fit_chart = st.empty()
+    st.subheader("Why it stops")
+    linear = run.experiment.network.is_linear
+    line_readouts = st.empty() if linear else None
+    landscape_column, side_column = st.columns([3, 2])
+    with landscape_column:
+        if linear:
+            st.caption("The landscape of every line y = w x + b: a linear network can only "
+                       "move on it, and its lowest point is the floor.")
+            landscape_chart = st.empty()
+        else:
+            sliced = explain.render_slice(run)
+            if sliced is not None:
+                st.plotly_chart(sliced, config=PLOTLY_CONFIG, key="slice_chart",
+                                alt="Loss slice around the current weights")
+    with side_column:
+        st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
+        grad_chart = st.empty()
+        saxe = st.empty()
+    scale = reference_floors(run.experiment.points)[CONSTANT]
+    redraws = iter(range(1 << 62))
+    compared = compared_curves(run)
+    explained_at = [float("-inf")]  # when the explanation's charts were last drawn
 
     def draw(run: Run) -> None:
+        # A chart redrawn with the same figure in one script run would repeat its element ID:
+        # a fresh key per redraw keeps them distinct.
+        n = next(redraws)
         history = run.history
         loss = float(history.loss[-1]) if history.count else None
         status.markdown(f"#### {status_text(run, ready)}")
-        loss_m.metric("Loss", sci(loss), help="The MSE at the latest epoch (median over seeds).")
-        floor_m.metric("Floor", sci(floors.floor), help=f"The {floors.label}'s MSE: the lowest "
-                       "loss this network can reach on these points.")
-        gap_m.metric("Gap", sci(None if loss is None else loss - floors.floor),
-                     help="Loss minus floor.")
+        slots[0].metric("Loss", sci(loss), help="The MSE at the latest epoch (median over seeds).")
+        slots[1].metric("Floor", sci(floors.floor), help=f"The {floors.label}'s MSE: the lowest "
+                        "loss this network can reach on these points.")
+        slots[2].metric("Gap", sci(None if loss is None else loss - floors.floor),
+                        help="Loss minus floor.")
         if history.last_losses is not None and len(history.last_losses) > 1:
-            done = int(within_floor(history.last_losses, floors.floor).sum())
-            seeds_m.metric("Seeds at the floor", f"{done} of {len(history.last_losses)}",
-                           help="Runs whose loss is within 1% of the floor.")
-        loss_chart.plotly_chart(loss_figure(history, floors, log_y,
-                                            run.experiment.training.epochs),
-                                config=PLOTLY_CONFIG, alt="Loss against epoch with its floor")
+            done = int(on_floor(history.last_losses, floors.floor, scale).sum())
+            slots[3].metric("Seeds at the floor", f"{done} of {len(history.last_losses)}",
+                            help="Runs whose loss is within 1% of the floor.")
+        figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared)
+        plateaus = explain.decorate_loss_figure(figure, run, floors, log_y)
+        story.markdown(explain.narrative(run, floors, plateaus))
+        loss_chart.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"loss_chart_{n}",
+                                alt="Loss against epoch with its floor")
         xs = np.asarray(run.experiment.points.xs)
         grid = prediction_grid(xs)
         fit_chart.plotly_chart(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
                                           run.trainer.predict(grid), floors),
-                               config=PLOTLY_CONFIG, alt="Points and the network's fit")
+                               config=PLOTLY_CONFIG, alt="Points and the network's fit",
+                               key=f"fit_chart_{n}")
+        # The explanation's charts change slowly: while playing they are redrawn at most twice
+        # a second, so the time goes to training; the last redraw of a run always has them.
+        now = time.monotonic()
+        if not (run.finished or not st.session_state.get(S.PLAYING)
+                or now - explained_at[0] >= EXPLAIN_EVERY):
+            return
+        explained_at[0] = now
+        if linear:
+            with line_readouts.container():
+                explain.render_line_readouts(run, floors)
+            landscape_chart.plotly_chart(explain.line_landscape(run), config=PLOTLY_CONFIG,
+                                         key=f"landscape_{n}", alt="Loss over slope and intercept")
+        grad_chart.plotly_chart(explain.grad_norm_chart(run), config=PLOTLY_CONFIG,
+                                key=f"grad_norm_{n}", alt="Gradient norm against epoch")
+        with saxe.container():
+            explain.render_saxe_readouts(run)
 
     return draw

@@ -13,17 +13,20 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import state as S
+from components.compare import remember
 from components.shared_training import compute_shared
 from models.experiment import Experiment
 from models.run import Run
 from models.trainer import chunk_epochs
 
 
-def _toggle_play() -> None:
+def _set_playing(playing: bool) -> None:
+    # The button says what it will do when drawn (Play or Pause), so a double click sets the
+    # same state twice instead of toggling back.
     run: Run | None = st.session_state.get(S.RUN)
-    if run is not None and run.finished and not st.session_state.get(S.PLAYING):
+    if playing and run is not None and run.finished:
         st.session_state[S.RUN] = None  # Play after the end starts over
-    st.session_state[S.PLAYING] = not st.session_state.get(S.PLAYING, False)
+    st.session_state[S.PLAYING] = playing
 
 
 def _step() -> None:
@@ -40,7 +43,8 @@ def render_buttons(ready: bool) -> None:
     """Draws the player's buttons; `ready` is False while the points table has an error."""
     playing = st.session_state.get(S.PLAYING, False)
     with st.container(horizontal=True):
-        st.button("Pause" if playing else "Play", key="play", on_click=_toggle_play,
+        st.button("Pause" if playing else "Play", key="play", on_click=_set_playing,
+                  args=(not playing,),
                   type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
                   disabled=not ready, shortcut="Space",
                   help="Play or pause (Space)")
@@ -75,11 +79,13 @@ def status_text(run: Run, ready: bool) -> str:
 
 def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     """Draws the run, then trains and redraws until it finishes, pauses or a rerun stops it."""
+    remember(run)
     draw(run)
     if not ready:
         return
     if st.session_state.pop(S.STEP, False):
         run.advance(1, compute_shared)
+        remember(run)
         draw(run)
     if not st.session_state.get(S.PLAYING):
         return

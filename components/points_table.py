@@ -1,4 +1,5 @@
-"""The points table: edit the data; every cell is checked before training may use it."""
+"""The points table: edit the data, or load it from a CSV file; every cell is checked before
+training may use it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,22 @@ import streamlit as st
 
 from components import state as S
 from models.experiment import Points
-from models.points import parse_rows
+from models.points import MAX_CSV_BYTES, parse_csv, parse_rows, to_csv
+
+UPLOAD_PROBLEMS = "points_upload_problems"
+
+
+def _load_csv() -> None:
+    # A callback: runs before the table is drawn, so a good file can replace its contents.
+    upload = st.session_state.get("points_csv")
+    if upload is None:
+        return
+    points, problems = parse_csv(upload.getvalue())
+    st.session_state[UPLOAD_PROBLEMS] = problems
+    if points is not None:
+        st.session_state[S.POINTS] = points
+        st.session_state[S.LAST_VALID_POINTS] = points
+        st.session_state[S.POINTS_VERSION] += 1
 
 
 def render_points_table() -> tuple[Points, bool]:
@@ -17,16 +33,31 @@ def render_points_table() -> tuple[Points, bool]:
     #7749: every second edit would vanish); a new version number starts a fresh editor.
     """
     base: Points = st.session_state[S.POINTS]
+    if S.POINTS in st.session_state.get(S.HIDDEN, ()):
+        return base, True
+    st.markdown("**Points**", help="Edit any cell; add or delete rows (2 to 50 points).")
     frame = pd.DataFrame({"x": base.xs, "y": base.ys})
     edited = st.data_editor(
         frame, num_rows="dynamic", key=f"points_{st.session_state[S.POINTS_VERSION]}",
         hide_index=True, width="stretch", alt="Training points, x and y",
         column_config={"x": st.column_config.NumberColumn("x", format="%.7g"),
                        "y": st.column_config.NumberColumn("y", format="%.7g")})
-    points, problems = parse_rows(list(zip(edited["x"].tolist(), edited["y"].tolist(), strict=False)))
+    points, problems = parse_rows(list(zip(edited["x"].tolist(), edited["y"].tolist())))
+    valid = points if points is not None else st.session_state.get(S.LAST_VALID_POINTS, base)
+    with st.popover("CSV: load or save points", icon=":material/upload_file:"):
+        st.file_uploader("Load points from a CSV file (two columns x, y; header optional)",
+                         type=["csv", "txt"], key="points_csv", on_change=_load_csv,
+                         max_upload_size=1)
+        st.caption(f"At most 50 rows and {MAX_CSV_BYTES // 1024} KB; a bad file changes nothing.")
+        st.download_button("Download these points", to_csv(valid), file_name="points.csv",
+                           mime="text/csv", on_click="ignore", icon=":material/download:")
+    upload_problems = st.session_state.get(UPLOAD_PROBLEMS)
+    if upload_problems:
+        st.error("The CSV file was not loaded:\n\n- " + "\n- ".join(upload_problems[:8]),
+                 icon=":material/upload_file:")
     if problems:
         st.error("Training waits until the table is fixed:\n\n- " + "\n- ".join(problems[:8]),
                  icon=":material/table:")
-        return st.session_state.get(S.LAST_VALID_POINTS, base), False
+        return valid, False
     st.session_state[S.LAST_VALID_POINTS] = points
     return points, True

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from components import state as S
 from models.experiment import Experiment
+from models.lecture import hide_text, parse_hidden
 from models.query import from_query, to_query, wants_autoplay
 
 
@@ -16,8 +19,10 @@ def start_session() -> None:
         return
     raw = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     experiment, warnings = from_query(raw)
+    hidden, hide_warnings = parse_hidden(raw)
     S.load_experiment(experiment)
-    st.session_state[S.LINK_WARNINGS] = warnings
+    st.session_state[S.LINK_WARNINGS] = warnings + hide_warnings
+    st.session_state[S.HIDDEN] = hidden
     st.session_state[S.AUTOPLAY] = wants_autoplay(raw)
     st.session_state[S.PLAYING] = st.session_state[S.AUTOPLAY]
     st.session_state[S.STARTED] = True
@@ -31,11 +36,25 @@ def render_link_warnings() -> None:
                    icon=":material/link_off:")
 
 
+def link_parameters(experiment: Experiment, hidden=frozenset(), autoplay: bool = False) -> dict:
+    """Returns the query parameters of a link to this experiment (with hide= and play=1)."""
+    params = to_query(experiment)
+    if hidden:
+        params["hide"] = hide_text(hidden)
+    if autoplay:
+        params["play"] = "1"
+    return params
+
+
+def link_to(experiment: Experiment, hidden=frozenset(), autoplay: bool = False) -> str:
+    """Returns the full URL of this page showing the experiment."""
+    return f"{st.context.url}?{urlencode(link_parameters(experiment, hidden, autoplay))}"
+
+
 def sync_link(experiment: Experiment) -> None:
     """Writes the experiment into the page's URL, so copying it shares this exact run."""
-    params = to_query(experiment)
-    if st.session_state.get(S.AUTOPLAY):
-        params["play"] = "1"
+    params = link_parameters(experiment, st.session_state.get(S.HIDDEN, frozenset()),
+                             st.session_state.get(S.AUTOPLAY, False))
     current = {key: st.query_params.get(key) for key in st.query_params.keys()}
     if current != params:
         st.query_params.from_dict(params)

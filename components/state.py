@@ -20,6 +20,7 @@ POINTS_VERSION = "points_version"  # bumped to give the table fresh contents (a 
 RUN = "run"                    # models.run.Run of this session
 PLAYING = "playing"            # True while the live loop should keep training
 AUTOPLAY = "autoplay"          # the link said play=1
+HIDDEN = "hidden"              # controls a lecture link hides (models.lecture.CONTROLS names)
 
 
 def load_experiment(experiment: Experiment) -> None:
@@ -33,3 +34,6 @@ def load_experiment(experiment: Experiment) -> None:
     })
     st.session_state[POINTS_VERSION] = st.session_state.get(POINTS_VERSION, 0) + 1
 STEP = "step_requested"        # Step was pressed: train one epoch on this run of the script
+IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that was not used
+LARGE_TEXT = "large_text"      # the projector switch
+COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart

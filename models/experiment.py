@@ -96,7 +96,9 @@ class Experiment:
         top = {}
         for name, value in changes.items():
             owner = next((p for p in parts.values() if name in p.__dataclass_fields__), None)
-            if owner is None:
+            if name in parts:  # a whole part, e.g. points=Points(...)
+                parts[name] = value
+            elif owner is None:
                 top[name] = value
             else:
                 key = next(k for k, v in parts.items() if v is owner)

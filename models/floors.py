@@ -7,6 +7,8 @@
   distinct x's mean y. That is 0 when all x differ and the mean within-group variance otherwise.
 - `square` activations multiply polynomials, so depth d gives a polynomial of degree at most 2^d:
   the floor is the least-squares polynomial's MSE (0 once the degree reaches distinct x - 1).
+- Without biases a linear network computes w*x: its floor is the MSE of the least-squares line
+  through the origin. (Nonlinear networks without biases get the floors above: lower bounds.)
 x is centred and scaled before solving, so points near 1e6 or nearly repeated x stay accurate.
 """
 
@@ -51,6 +53,14 @@ def least_squares_line(points: Points) -> Line:
     return Line(float(slope), float(b - slope * centre))
 
 
+def origin_line(points: Points) -> Line:
+    """Returns the line through the origin minimising the MSE: slope sum(xy) / sum(x^2)."""
+    x = np.asarray(points.xs, dtype=np.float64)
+    y = np.asarray(points.ys, dtype=np.float64)
+    sum_xx = float(x @ x)
+    return Line(float(x @ y) / sum_xx if sum_xx > 0.0 else 0.0, 0.0)
+
+
 def best_function_floor(points: Points) -> float:
     """Returns the mean within-group variance of y over groups of equal x (0 if all x differ)."""
     x = np.asarray(points.xs, dtype=np.float64)
@@ -78,6 +88,12 @@ def polynomial_floor(points: Points, degree: int) -> float:
 
 def floors(points: Points, network: Network) -> Floors:
     """Returns the floor this network class cannot beat, and the least-squares line's."""
+    if network.is_linear and not network.bias:
+        line = origin_line(points)
+        residual = np.asarray(points.ys) - line.slope * np.asarray(points.xs)
+        floor = float(np.mean(residual**2))
+        return Floors(floor=floor, linear_floor=floor, line=line,
+                      label="least-squares line through the origin")
     line = least_squares_line(points)
     linear = polynomial_floor(points, 1)  # residuals in scaled x: exact for x near 1e6 too
     if network.is_linear:

@@ -25,6 +25,8 @@ def _cell(value: object, where: str) -> tuple[float | None, str | None]:
         number = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         return None, f"{where} ('{str(value)[:20]}') is not a number"
+    except OverflowError:  # an int beyond float's range
+        return None, f"{where} is larger than {MAX_ABS_VALUE:g} in size"
     if math.isnan(number):
         return None, f"{where} is empty" if not isinstance(value, str) else f"{where} is NaN"
     if not math.isfinite(number):
@@ -70,14 +72,28 @@ def parse_csv(data: bytes) -> tuple[Points | None, list[str]]:
         table = table[1:]
     wrong = [i for i, row in enumerate(table, start=1) if len(row) != 2]
     if wrong:
-        return None, [f"Row {wrong[0]} has {len(table[wrong[0] - 1])} columns; "
+        count = len(table[wrong[0] - 1])
+        return None, [f"Row {wrong[0]} has {count} column{'s' if count != 1 else ''}; "
                       "the file needs exactly two, x and y."]
     return parse_rows([(row[0], row[1]) for row in table])
 
 
 def _is_header(row: list[str]) -> bool:
-    """Returns True when no cell of the row reads as a number."""
-    return not any(_cell(c, "")[1] is None for c in row)
+    """Returns True when no cell of the row reads as a number.
+
+    "nan", "inf" and 1e7 read as numbers here: such a row is data with a problem to report,
+    not a header to drop.
+    """
+    return not any(_reads_as_float(c) for c in row)
+
+
+def _reads_as_float(text: str) -> bool:
+    """Returns True when float() accepts the text."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def to_csv(points: Points) -> str:

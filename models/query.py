@@ -44,13 +44,13 @@ def number_text(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _float(text: str) -> float:
+def _float(text: str, subject: str = "it") -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise Invalid(f"'{text}' is not a number") from None
+        raise Invalid(f"{subject} is not a number") from None
     if not math.isfinite(value):
-        raise Invalid(f"'{text}' is not a finite number")
+        raise Invalid(f"{subject} is not a finite number")
     return value
 
 
@@ -74,7 +74,7 @@ def _integer(bounds: tuple[int, int]) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = _float(text)
         if value != int(value):
-            raise Invalid(f"'{text}' is not a whole number")
+            raise Invalid("it is not a whole number")
         try:
             return int(_clamp(value, bounds, "the value"))
         except Clamped as c:
@@ -90,7 +90,7 @@ def _choice(names) -> Callable[[str], str]:
     def parse(text: str) -> str:
         name = text.strip().lower()
         if name not in names:
-            raise Invalid(f"'{text}' is not one of {', '.join(names)}")
+            raise Invalid(f"it is not one of {', '.join(names)}")
         return name
     return parse
 
@@ -98,7 +98,7 @@ def _choice(names) -> Callable[[str], str]:
 def _flag(text: str) -> bool:
     value = text.strip().lower()
     if value not in ("0", "1", "true", "false"):
-        raise Invalid(f"'{text}' is not 0 or 1")
+        raise Invalid("it is not 0 or 1")
     return value in ("1", "true")
 
 
@@ -109,9 +109,9 @@ def parse_number_list(text: str) -> tuple[float, ...]:
         raise Invalid(f"has {len(items)} values; at most {ex.MAX_POINTS} points are allowed")
     values = []
     for item in items:
-        value = _float(item)
+        value = _float(item, f"`{_quote(item)}`")
         if abs(value) > ex.MAX_ABS_VALUE:
-            raise Invalid(f"'{item}' is larger than {ex.MAX_ABS_VALUE:g} in size")
+            raise Invalid(f"`{_quote(item)}` is larger than {ex.MAX_ABS_VALUE:g} in size")
         values.append(value)
     return tuple(values)
 
@@ -166,7 +166,9 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
     `preset=` picks the starting experiment; any other parameter overrides the preset's value.
     """
     warnings: list[str] = []
-    texts = {str(k): _last(v, str(k), warnings) for k, v in params.items()}
+    # Foreign keys are skipped before `_last`: Streamlit repeats `embed_options` by design.
+    texts = {str(k): _last(v, str(k), warnings) for k, v in params.items()
+             if str(k) not in FOREIGN}
     base = ex.DEFAULT
     if "preset" in texts:
         name = texts["preset"].strip().lower()
@@ -176,8 +178,9 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
             warnings.append(f"`preset={_quote(texts['preset'])}` is not a preset "
                             f"({', '.join(PRESETS)}); started from the question.")
     changes: dict[str, object] = {}
+    bad_points = False
     for key, text in texts.items():
-        if key in ("preset", "play") or key in FOREIGN:
+        if key in ("preset", "play", "hide"):  # not settings: read by wants_autoplay, lecture
             continue
         param = _BY_KEY.get(key)
         if param is None:
@@ -190,7 +193,15 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
             changes[param.field] = c.value
             warnings.append(f"`{key}={_quote(text)}`: {c}; used {param.show(c.value)}.")
         except Invalid as e:
-            warnings.append(f"`{key}={_quote(text)}`: {e}; used {param.show(default)}.")
+            if param.field in ("xs", "ys"):  # x and y only make sense together
+                bad_points = True
+                warnings.append(f"`{key}={_quote(text)}`: {e}; used the "
+                                f"{_points_source(base)}'s points for x and y.")
+            else:
+                warnings.append(f"`{key}={_quote(text)}`: {e}; used {param.show(default)}.")
+    if bad_points:
+        changes.pop("xs", None)
+        changes.pop("ys", None)
     experiment = base.with_(**changes)
     experiment, point_warnings = _checked_points(experiment, base, "xs" in changes or "ys" in changes)
     warnings += point_warnings
@@ -207,11 +218,16 @@ def _checked_points(experiment: ex.Experiment, base: ex.Experiment,
     if len(xs) != len(ys):
         problem = f"`x` has {len(xs)} values and `y` has {len(ys)}"
     elif len(xs) < ex.MIN_POINTS:
-        problem = f"{len(xs)} point is too few (at least {ex.MIN_POINTS})"
+        problem = f"`x` and `y` have {len(xs)} value each, too few (at least {ex.MIN_POINTS} points)"
     else:
         return experiment, []
     return (replace_points(experiment, base.points),
-            [f"{problem}; used the {'preset' if base != ex.DEFAULT else 'question'}'s points."])
+            [f"{problem}; used the {_points_source(base)}'s points."])
+
+
+def _points_source(base: ex.Experiment) -> str:
+    """Returns what the fallback points are called in a warning."""
+    return "preset" if base != ex.DEFAULT else "question"
 
 
 def replace_points(experiment: ex.Experiment, points: ex.Points) -> ex.Experiment:

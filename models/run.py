@@ -6,6 +6,7 @@ determines every loss of the run, which is what lets identical runs be computed 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -20,15 +21,36 @@ from .trainer import Trainer
 Compute = Callable[["Run", int], tuple[np.ndarray, np.ndarray]]
 
 
+_SERIALS = itertools.count(1)
+MAX_TRAJECTORY = 2_000
+
+
 class Run:
     """One session's run of an experiment; `advance` and `update` change it in place."""
 
     def __init__(self, experiment: Experiment):
+        self.serial = next(_SERIALS)  # tells runs apart after they are gone (run comparison)
         self.experiment = experiment
         self.trainer = Trainer(experiment)
         self.history = History(capacity=experiment.training.epochs)
         t = experiment.training
         self.schedule: tuple[tuple[int, str, float], ...] = ((0, t.optimizer, t.lr),)
+        # The collapsed line of a linear network, sampled as the run advances: (epoch, slopes (K,),
+        # intercepts (K,)); thinned by half whenever it reaches MAX_TRAJECTORY samples.
+        self.trajectory: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # Seed 0's first two weight matrices before training: where the saddle theory starts.
+        self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
+                               self.trainer.net.weights[-1][0].numpy().copy())
+        self._sample_line()
+
+    def _sample_line(self) -> None:
+        if not self.experiment.network.is_linear:
+            return
+        slope, intercept = self.trainer.effective_line()
+        self.trajectory.append((self.epoch, slope, intercept))
+        if len(self.trajectory) >= MAX_TRAJECTORY:
+            self.trajectory = self.trajectory[::2] + ([self.trajectory[-1]]
+                                                      if len(self.trajectory) % 2 == 0 else [])
 
     @property
     def epoch(self) -> int:
@@ -52,13 +74,24 @@ class Run:
         if (new.optimizer, new.lr) != (old.optimizer, old.lr):
             self.trainer.set_training(new.optimizer, new.lr)
             entry = (self.epoch, new.optimizer, new.lr)
-            # Several changes between two epochs are one change.
-            keep = self.schedule[:-1] if self.schedule[-1][0] == self.epoch else self.schedule
-            self.schedule = keep + (entry,)
+            # Several changes between two epochs are one entry, except a switch of optimizer
+            # after epoch 0: it restarts the optimizer's state, so the schedule must keep it for
+            # the schedule to determine the run (adam -> sgd -> adam is not "no change").
+            last = self.schedule[-1]
+            merge = last[0] == self.epoch and (self.epoch == 0 or new.optimizer == old.optimizer)
+            self.schedule = (self.schedule[:-1] if merge else self.schedule) + (entry,)
             if self.history.events and self.history.events[-1][0] == self.epoch:
                 self.history.events.pop()
             if self.epoch > 0:
-                self.history.mark(self.epoch, _change_label(old, new))
+                # Label against the settings before this epoch, so merged changes show in full.
+                before = next(c for c in reversed(self.schedule) if c[0] < self.epoch)
+                label = _change_label(before[1:], entry[1:])
+                if label:
+                    self.history.mark(self.epoch, label)
+                elif self.schedule[-2][0] == self.epoch:  # switched away and back: fresh state
+                    self.history.mark(self.epoch, f"opt={new.optimizer} (restarted)")
+                else:  # changed and changed back: nothing happened
+                    self.schedule = self.schedule[:-1]
         self.experiment = experiment
         return True
 
@@ -71,17 +104,19 @@ class Run:
         self.history.append(losses, grad_norms)
         if self.trainer.diverged:
             self.history.diverged_at = self.epoch + 1
+        else:
+            self._sample_line()
 
     def key(self, epochs: int) -> tuple:
         """Returns what determines the next `epochs` epochs' losses: the cache key."""
         return (repr(self.experiment.run_identity()), self.schedule, self.epoch, epochs)
 
 
-def _change_label(old, new) -> str:
-    """Returns a short label for a training change, such as "lr=1e-3" or "opt=sgd"."""
+def _change_label(old: tuple[str, float], new: tuple[str, float]) -> str:
+    """Returns a short label for an (optimizer, lr) change, such as "lr=1e-3" or "opt=sgd"."""
     parts = []
-    if new.optimizer != old.optimizer:
-        parts.append(f"opt={new.optimizer}")
-    if new.lr != old.lr:
-        parts.append(f"lr={number_text(new.lr)}")
+    if new[0] != old[0]:
+        parts.append(f"opt={new[0]}")
+    if new[1] != old[1]:
+        parts.append(f"lr={number_text(new[1])}")
     return ", ".join(parts)

@@ -1,0 +1,158 @@
+"""The explanation, live: why the loss stands where it stands.
+
+Plateaus are found and named on the loss chart as the run goes; a linear network's weights are
+folded into the one line they compute and followed across the exact (slope, intercept)
+landscape; the saddle theory's curve is laid over a run it describes; and a sentence says, in
+words, what the student is looking at right now.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.charts import downsample_index
+from components.explain_charts import (
+    add_reference_lines,
+    grad_norm_figure,
+    landscape_figure,
+    shade_plateaus,
+    slice_figure,
+)
+from models.floors import Floors
+from models.landscape import loss_slice
+from models.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, Plateau, find_plateaus
+from models.run import Run
+from models.theory import (
+    CONSTANT,
+    effective_start,
+    measured_half_time,
+    normal_equations_latex,
+    plateau_length,
+    reference_floors,
+    saxe_applies,
+    saxe_curve,
+)
+
+SLICE = "loss_slice"  # session key: (run serial, epoch, figure) of the last slice asked for
+
+
+def saxe_start(run: Run) -> float | None:
+    """Returns u0 of the saddle theory for this run, or None when the theory does not apply.
+
+    The theory assumes one learning rate throughout, so a run whose schedule changed is left
+    without its curve.
+    """
+    if not saxe_applies(run.experiment) or len(run.schedule) > 1:
+        return None
+    return effective_start(run.experiment.points, *run.initial_layers)
+
+
+def decorate_loss_figure(fig: go.Figure, run: Run, floors: Floors, log_y: bool) -> list[Plateau]:
+    """Adds plateau bands, reference floors and the theory curve to the loss chart; returns the
+    plateaus found. Changes fig in place."""
+    points, history = run.experiment.points, run.history
+    refs = reference_floors(points)
+    plateaus = find_plateaus(history.epochs, history.loss, history.grad_norm, floors.floor,
+                             refs[CONSTANT]) if history.count >= 2 else []
+    shade_plateaus(fig, plateaus)
+    add_reference_lines(fig, refs, log_y, floors.floor,
+                        right=run.experiment.training.epochs)
+    u0 = saxe_start(run)
+    if u0 is not None:
+        epochs = run.experiment.training.epochs
+        curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
+        keep = downsample_index(curve)
+        fig.add_trace(go.Scatter(x=np.arange(1, epochs + 1)[keep], y=curve[keep], mode="lines",
+                                 name="theory: Saxe et al. (2014)",
+                                 line=dict(color="#e67e22", dash="dash", width=2)))
+    return plateaus
+
+
+def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
+    """Returns one or two sentences on what the run is doing now, in a student's words."""
+    history = run.history
+    if history.diverged_at is not None:
+        return ("The loss became infinite: the steps were too large for this landscape and the "
+                "weights flew off. Lower the learning rate and press Reset.")
+    if history.count == 0:
+        return f"Press Play. This network cannot go below its floor, the {floors.label}'s MSE."
+    loss = float(history.loss[-1])
+    last = plateaus[-1] if plateaus and plateaus[-1].end >= history.count else None
+    kind = last.kind if last else DESCENDING
+    if kind == ON_FLOOR:
+        why = ("a linear network computes one line, and no line does better"
+               if run.experiment.network.is_linear else
+               "this network can already fit the points as well as anything can")
+        return (f"**On the floor** since epoch {last.start}: the gap is {loss - floors.floor:.2e}. "
+                f"It stops here because {why}. More epochs or another learning rate will not "
+                "help; only another architecture or other data moves the floor.")
+    if kind == ABOVE_FLOOR:
+        return (f"**A plateau above the floor** since epoch {last.start}: the loss barely moves "
+                "and the gradient is tiny, yet the gap is "
+                f"{loss - floors.floor:.2e}. This network can do better: it sits on flat ground "
+                "(a saddle, or saturated or dead units), not at the bottom.")
+    return (f"**Still descending**: the gap to the floor is {loss - floors.floor:.2e}"
+            f"{' and shrinking' if history.count > 1 else ''}.")
+
+
+def render_line_readouts(run: Run, floors: Floors) -> None:
+    """Shows the collapsed line of a linear network next to the least-squares line."""
+    st.latex(r"y = \underbrace{W_L \cdots W_1}_{w_\mathrm{eff}}\,x + "
+             r"\underbrace{W_L \cdots W_2 b_1 + \dots + b_L}_{b_\mathrm{eff}}")
+    if run.experiment.network.bias:
+        st.caption("The best line solves the normal equations; its MSE is the floor:")
+        st.latex(normal_equations_latex(run.experiment.points))
+    epoch, slopes, intercepts = run.trajectory[-1]
+    cells = st.columns(4)
+    cells[0].metric("Effective slope", f"{float(np.median(slopes)):.4f}")
+    cells[1].metric("Effective intercept", f"{float(np.median(intercepts)):.4f}")
+    cells[2].metric("Least-squares slope", f"{floors.line.slope:.4f}")
+    cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
+
+
+def line_landscape(run: Run) -> go.Figure:
+    """Returns the (slope, intercept) landscape with this run's path (seeds as columns)."""
+    slopes = np.array([s for _, s, _ in run.trajectory])
+    intercepts = np.array([b for _, _, b in run.trajectory])
+    return landscape_figure(run.experiment.points, slopes, intercepts)
+
+
+def render_saxe_readouts(run: Run) -> None:
+    """Shows the predicted and the measured length of the saddle plateau side by side."""
+    u0 = saxe_start(run)
+    if u0 is None:
+        return
+    points, lr = run.experiment.points, run.experiment.training.lr
+    predicted = plateau_length(points, lr, u0)
+    measured = measured_half_time(run.history.loss, points) if run.history.count else None
+    left, right = st.columns(2)
+    left.metric("Predicted plateau (epochs)", f"{predicted:.0f}",
+                help="t½ = ln(u*/u0 − 1) / (4·lr·mean(xy)): when the weights' product is half "
+                     "way to the least-squares slope (Saxe et al., 2014, eq. 12).")
+    right.metric("Measured plateau (epochs)", "—" if measured is None else f"{measured:.0f}",
+                 help="The epoch at which the loss is half way down, as in the prediction.")
+
+
+def _slice_request(run: Run) -> None:
+    alphas, betas, losses = loss_slice(run.trainer, 0)
+    st.session_state[SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
+
+
+def render_slice(run: Run) -> go.Figure | None:
+    """Draws the button for a loss slice around the current weights; returns the last slice of
+    this run, if one was asked for."""
+    st.button("Slice the loss around the current weights", key="slice", on_click=_slice_request,
+              args=(run,), icon=":material/grid_on:",
+              help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
+    kept = st.session_state.get(SLICE)
+    if kept and kept[0] == run.serial:
+        st.caption(f"Computed at epoch {kept[1]}.")
+        return kept[2]
+    return None
+
+
+def grad_norm_chart(run: Run) -> go.Figure:
+    """Returns the gradient norm chart of the run."""
+    return grad_norm_figure(run.history.epochs, run.history.grad_norm)

@@ -1,0 +1,120 @@
+"""Plateaus: stretches of a run where the loss stands still, and whether it stands on the floor.
+
+Each epoch gets one label, from trailing geometric means over a window of 1% of the run so far
+(mini-batch noise and Adam's jitter average out; 100,000 epochs take a few array passes):
+- "on the floor": the loss is within 1% of the floor, plus a millionth of the data's scale
+  (the variance of y). The second term makes the rule work when the floor is 0: a loss of 1e-15
+  on points whose variance is 0.03 is the exact fit up to rounding. Nothing is left to learn,
+  whatever the loss's logarithm still does.
+- "above the floor": the loss is flat (per 1% of the run its logarithm moves by less than 0.02,
+  so at that pace a whole run would change it by less than e^2, about 7x; the descents around
+  a plateau are tens of times faster) and the ground is flat: |g| / (2 sqrt(loss)) < 0.05.
+  For the MSE, g = (2/N) sum_i e_i J_i with J_i = d prediction_i / d theta, so by Cauchy-Schwarz
+  this ratio is at most the rms size of J: it is small when the outputs hardly respond to the
+  weights (a saddle at small weights, dead or saturated units) or the errors point where the
+  weights cannot push. It does not change when y is rescaled, unlike |g| itself, and unlike
+  |g| against the run's largest |g| it is not fooled by a run that starts on its plateau (the
+  gradient of a saddle plateau grows exponentially until the escape). Measured on the presets:
+  0.001-0.03 on the saddle and sigmoid plateaus, 0.3-1.2 where Adam at lr 1e-5 crawls down a
+  slope; a flat loss with such a gradient is a learning rate too small, and is left unmarked.
+- "still descending": the last stretch of a run that is neither, while the loss is lower than
+  5% of the run earlier: the run was stopped before it could be told apart.
+Stretches shorter than 2% of the run, except the last, are absorbed into the stretch before
+them (one short blip does not split a plateau); reported plateaus last at least that long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ON_FLOOR, ABOVE_FLOOR, DESCENDING = "on the floor", "above the floor", "still descending"
+KINDS = (ON_FLOOR, ABOVE_FLOOR, DESCENDING)
+
+WINDOW = 0.01  # fraction of the run the changes are measured over
+FLAT_CHANGE = 0.02  # largest |change of ln(loss)| per window that counts as flat
+FLAT_GROUND = 0.05  # largest |g| / (2 sqrt(loss)) of flat ground
+RECENT = 0.05  # "still descending" compares the loss with this fraction of the run ago
+FLOOR_RELATIVE = 0.01  # within 1% of the floor ...
+FLOOR_ABSOLUTE = 1e-6  # ... plus this fraction of the scale (the variance of y) is on it
+MIN_LENGTH = 0.02  # shortest stretch that counts, as a fraction of the run
+TINY = 1e-300  # a loss of exactly 0 is logged as this: flat once it stays there
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """Epochs start..end (inclusive, as given) where the loss behaved as `kind` says."""
+
+    start: int
+    end: int
+    kind: str  # one of KINDS
+    gap: float  # loss minus floor at the last epoch of the stretch
+
+
+def on_floor(loss: np.ndarray, floor: float, scale: float) -> np.ndarray:
+    """Returns which losses count as on the floor: gap <= 1% of the floor + 1e-6 * scale."""
+    return np.asarray(loss) - floor <= FLOOR_RELATIVE * floor + FLOOR_ABSOLUTE * scale
+
+
+def _trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Returns the mean of each value and the window - 1 before it (fewer at the start)."""
+    total = np.concatenate([[0.0], np.cumsum(values)])
+    end = np.arange(1, len(values) + 1)
+    begin = np.maximum(end - window, 0)
+    return (total[end] - total[begin]) / (end - begin)
+
+
+def _segments(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (starts, lengths) of the runs of equal labels."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(labels)) + 1])
+    return starts, np.diff(np.append(starts, len(labels)))
+
+
+def find_plateaus(epochs: np.ndarray, loss: np.ndarray, grad_norm: np.ndarray, floor: float,
+                  scale: float | None = None) -> list[Plateau]:
+    """Returns the run's plateaus in epoch order, the final one possibly "still descending".
+
+    `loss` and `grad_norm` are per epoch (a History's median curves), `floor` the network's
+    floor and `scale` the variance of y (default: the largest loss), which sets the absolute
+    tolerance on the floor. Arrays of 100,000 epochs take a few milliseconds.
+    """
+    loss = np.asarray(loss, dtype=np.float64)
+    n = len(loss)
+    if n < 3:
+        return []
+    scale = float(scale) if scale is not None and scale > 0 else float(np.max(loss))
+    window = max(1, int(WINDOW * n))
+    # per window of `window` epochs, rescaled to per 1% of the run for short runs
+    tolerance = FLAT_CHANGE * window / (WINDOW * n)
+    # Geometric means: a running sum of logs keeps its precision where one of values that fall
+    # from 1e2 to 1e-30 would drown the late ones in the early ones' rounding.
+    level = _trailing_mean(np.log(np.maximum(loss, TINY)), window)
+    change = np.empty(n)
+    change[window:] = level[window:] - level[:-window]
+    change[:window] = change[window] if n > window else 0.0
+    log_gradient = _trailing_mean(np.log(np.maximum(np.asarray(grad_norm, dtype=np.float64),
+                                                    TINY)), window)
+    flat_ground = log_gradient <= np.log(2.0 * FLAT_GROUND) + 0.5 * level
+    labels = np.where(on_floor(np.exp(level), floor, scale), 2,
+                      np.where((np.abs(change) < tolerance) & flat_ground, 1, 0))
+    # absorb short stretches into the one before them; the first has none before it, and the
+    # last is where the run is now, which a live chart should show as soon as it starts
+    min_length = max(1, int(np.ceil(MIN_LENGTH * n)))
+    starts, lengths = _segments(labels)
+    keep = lengths >= min_length
+    keep[[0, -1]] = True
+    owner = np.maximum.accumulate(np.where(keep, np.arange(len(starts)), 0))
+    labels = np.repeat(labels[starts][owner], lengths)
+    starts, lengths = _segments(labels)
+    ends = starts + lengths - 1
+    kinds = labels[starts]
+    chosen = np.flatnonzero((kinds > 0) & (lengths >= min_length))
+    found = [Plateau(int(epochs[starts[i]]), int(epochs[ends[i]]),
+                     ON_FLOOR if kinds[i] == 2 else ABOVE_FLOOR, float(loss[ends[i]] - floor))
+             for i in chosen]
+    earlier = level[max(0, n - 1 - int(RECENT * n))]
+    if kinds[-1] == 0 and level[-1] < earlier:
+        found.append(Plateau(int(epochs[starts[-1]]), int(epochs[-1]), DESCENDING,
+                             float(loss[-1] - floor)))
+    return found

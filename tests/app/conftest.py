@@ -1,0 +1,33 @@
+"""The `open_page` fixture: the page opened in AppTest at a share link, run once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+# AppTest's default is 3 s; the first run imports torch and plotly, and Play trains a whole
+# run (10,000 epochs) inside one script run.
+TIMEOUT = 60
+
+
+@pytest.fixture
+def open_page() -> Iterator[Callable[..., AppTest]]:
+    """Returns a function that opens the page at a share link's query and runs it once."""
+    # AppTest reads .streamlit/config.toml, whose showErrorDetails="none" (right for a public
+    # server) would leave a failing test with only "This app has encountered an error".
+    shown = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+
+    def open_(query: Mapping[str, str | list[str]] | None = None) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        return at.run()
+
+    yield open_
+    config.set_option("client.showErrorDetails", shown)

@@ -1,0 +1,80 @@
+"""A closed tab stops training; double clicks do not start or stop a run twice."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlparse
+
+import psutil
+import pytest
+
+from tests.browser.dom import screenshot, status_lines
+
+pytestmark = pytest.mark.browser
+
+LONG_RUN = "/?preset=question&epochs=100000&play=1"
+
+
+def _server(app_url: str) -> psutil.Process:
+    """Returns the process listening on the app's port."""
+    port = urlparse(app_url).port
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
+            return psutil.Process(connection.pid)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+def _cpu_share(process: psutil.Process, seconds: float) -> float:
+    """Returns the process's CPU use over the next `seconds`, as a fraction of one core."""
+    before = process.cpu_times()
+    time.sleep(seconds)
+    after = process.cpu_times()
+    return ((after.user - before.user) + (after.system - before.system)) / seconds
+
+
+def _epoch(page) -> int:
+    """Returns the epoch the status line shows."""
+    for line in status_lines(page):
+        found = re.search(r"epoch (\d+)/", line) or re.search(r"Ready · (\d+)/", line)
+        if found:
+            return int(found.group(1))
+    raise AssertionError(f"no epoch in the status lines {status_lines(page)}")
+
+
+def test_closing_a_playing_tab_stops_its_training(new_page, app_url):
+    """The server trains while a tab plays and goes idle within seconds of the tab closing."""
+    server = _server(app_url)
+    page = new_page(LONG_RUN)
+    page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
+    busy = _cpu_share(server, 2.0)
+    page.context.close()
+    time.sleep(3.0)  # the websocket closes, Streamlit asks the script to stop at its next st.* call
+    idle = _cpu_share(server, 2.0)
+    # Relative as well as absolute: on a shared machine a playing page may get only part of a core.
+    assert busy > 0.1, f"the server used only {busy:.0%} of a core while training"
+    assert idle < min(0.1, busy / 4), (f"the server still used {idle:.0%} of a core after the "
+                                       f"tab closed ({busy:.0%} while playing)")
+
+
+def test_double_click_on_play_keeps_playing(new_page):
+    """A double click on Play plays (the second click does not pause again)."""
+    page = new_page("/?preset=question&epochs=100000")
+    page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
+    page.locator(".st-key-play button").first.dblclick()
+    page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
+    first = _epoch(page)
+    page.wait_for_timeout(2000)
+    assert _epoch(page) > first, f"the run did not advance: {status_lines(page)}"
+    assert "Pause" in page.locator(".st-key-play button").first.inner_text()
+    screenshot(page, "double_click_play")
+
+
+def test_double_click_on_reset_leaves_one_fresh_run(new_page):
+    """A double click on Reset while playing leaves one paused run at epoch 0."""
+    page = new_page(LONG_RUN)
+    page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
+    page.locator(".st-key-reset button").first.dblclick()
+    page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
+    page.wait_for_timeout(1500)
+    assert _epoch(page) == 0, f"a run went on after Reset: {status_lines(page)}"

@@ -1,0 +1,236 @@
+"""The project's own deploy/nginx.conf in front of two app replicas, all on loopback.
+
+Two `streamlit run app.py` processes and Debian's nginx run on free 127.0.0.1 ports. nginx gets
+deploy/nginx.conf with only the upstream servers, the listen address, the log and the temporary
+directories replaced, so these tests exercise the configuration docker-compose ships.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FINISHED = "Finished · epoch 10000/10000"
+ROUTE_COOKIE = "plateau_route"
+
+# Starts Streamlit as `streamlit run` does. When a websocket's Origin differs from its Host,
+# Streamlit compares it with the machine's addresses and asks a public service for the external
+# one; these servers must talk to loopback only, so both lookups answer "unknown".
+LAUNCH = ("import sys, streamlit.net_util as n; n.get_external_ip = n.get_internal_ip = lambda: None; "
+          "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; sys.exit(main())")
+
+
+@dataclass
+class Proxy:
+    url: str
+    port: int
+    upstreams: list[str]
+    access_log: Path
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loopback_conf(conf: str, upstreams: list[str], port: int, prefix: Path) -> str:
+    """Returns deploy/nginx.conf with loopback upstreams and listen port, and its log and
+    temporary files under `prefix`; fails if the file no longer has what is replaced."""
+    servers = re.findall(r"^[ \t]*server[ \t]+[^\s{]+:\d+[^;]*;[ \t]*\n", conf, flags=re.M)
+    assert len(servers) >= 2, "deploy/nginx.conf should list the replicas as `server host:port;`"
+    indent = re.match(r"[ \t]*", servers[0]).group(0)
+    conf = conf.replace(servers[0], "".join(f"{indent}server {u} max_fails=3 fail_timeout=10s;\n"
+                                            for u in upstreams), 1)
+    for line in servers[1:]:
+        conf = conf.replace(line, "", 1)
+    conf, listens = re.subn(r"listen\s+80;", f"listen 127.0.0.1:{port};", conf)
+    conf, logs = re.subn(r"access_log\s+/dev/stdout\s+plateau;",
+                         f"access_log {prefix}/access.log plateau;", conf)
+    assert (listens, logs) == (1, 1), "deploy/nginx.conf should `listen 80;` and log to stdout"
+    # Temporary files inside the prefix, not in the system's /var/lib/nginx.
+    temp = "".join(f"    {kind}_temp_path {prefix}/{kind}_temp;\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return conf.replace("http {\n", "http {\n" + temp, 1)
+
+
+def wait_for_health(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    """Returns once `url` answers "ok"; fails with the log's tail if the process exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n"
+                        f"{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stops a process this test started: `sig` first, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[Proxy]:
+    """Returns nginx (the project's config) in front of two app processes, all on loopback."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
+    prefix = Path(tempfile.mkdtemp(prefix="plateau-nginx-"))
+    prefix.chmod(0o755)  # nginx's workers (user nobody when run as root) use its temp dirs
+    env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-in-this-test"}
+    processes: list[subprocess.Popen] = []
+    try:
+        upstreams = []
+        for n in range(2):
+            port, log = free_port(), prefix / f"app{n}.log"
+            app = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, "run", "app.py", "--server.port", str(port),
+                 "--server.address", "127.0.0.1"],
+                cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            processes.append(app)
+            upstreams.append(f"127.0.0.1:{port}")
+        for n, (app, upstream) in enumerate(zip(processes, upstreams)):
+            wait_for_health(f"http://{upstream}/_stcore/health", app, prefix / f"app{n}.log")
+
+        port = free_port()
+        conf = prefix / "nginx.conf"
+        conf.write_text(loopback_conf(CONF.read_text(), upstreams, port, prefix))
+        command = [NGINX, "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr",
+                   "-g", f"daemon off; pid {prefix}/nginx.pid;"]
+        checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
+        assert checked.returncode == 0, checked.stderr
+        nginx_log = prefix / "nginx.log"
+        nginx = subprocess.Popen(command, stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT)
+        processes.append(nginx)
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(f"{url}/_stcore/health", nginx, nginx_log)
+        yield Proxy(url, port, upstreams, prefix / "access.log")
+    finally:
+        for process in reversed(processes):
+            stop(process, signal.SIGQUIT if process.args[0] == NGINX else signal.SIGTERM)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def access_lines(proxy: Proxy, path: str, least: int = 1, seconds: float = 15) -> list[dict]:
+    """Returns the access log's requests for `path` as {status, upstream, route}, waiting until
+    at least `least` are written (nginx logs a websocket when it closes)."""
+    pattern = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \d+ upstream=(\S+) route=(\S+)')
+    deadline = time.monotonic() + seconds
+    while True:
+        text = proxy.access_log.read_text() if proxy.access_log.exists() else ""
+        found = [{"status": int(m[2]), "upstream": m[3], "route": m[4]}
+                 for m in pattern.finditer(text) if m[1].split("?")[0] == path]
+        if len(found) >= least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_a_student_plays_the_question_through_nginx(proxy):
+    """The question's link played through nginx reaches its last epoch with no exception, and
+    every request of that browser, websocket included, went to one replica."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    page_errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(f"{proxy.url}/?preset=question&play=1")
+            page.get_by_text(FINISHED).wait_for(timeout=180_000)
+            exceptions = [e.inner_text()[:300] for e in page.locator('[data-testid="stException"]').all()]
+            route = {c["name"]: c["value"] for c in context.cookies()}.get(ROUTE_COOKIE)
+        finally:
+            browser.close()
+
+    assert not exceptions, exceptions
+    assert not page_errors, page_errors
+    assert route, f"nginx did not set the {ROUTE_COOKIE} cookie"
+    streams = access_lines(proxy, "/_stcore/stream")
+    assert [s["status"] for s in streams] == [101], streams
+    first_page = access_lines(proxy, "/")
+    assert first_page and first_page[0]["route"] == route  # the cookie holds the first page's key
+    served_by = {s["upstream"] for s in streams + first_page}
+    assert len(served_by) == 1 and served_by <= set(proxy.upstreams), served_by
+
+
+def test_a_route_cookie_keeps_one_replica_and_students_spread_over_both(proxy):
+    """Requests carrying the same route cookie reach the same replica every time, a browser
+    without one is given one, and twenty students' cookies use both replicas."""
+    with urllib.request.urlopen(f"{proxy.url}/_stcore/health", timeout=10) as response:
+        assert response.headers.get_all("Set-Cookie") and any(
+            c.startswith(f"{ROUTE_COOKIE}=") for c in response.headers.get_all("Set-Cookie"))
+    for student in range(20):
+        for _ in range(3):
+            request = urllib.request.Request(f"{proxy.url}/_stcore/health",
+                                             headers={"Cookie": f"{ROUTE_COOKIE}=student-{student}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.read() == b"ok"
+                assert not any(c.startswith(f"{ROUTE_COOKIE}=")
+                               for c in response.headers.get_all("Set-Cookie") or [])
+    replicas: dict[str, set[str]] = defaultdict(set)
+    for line in access_lines(proxy, "/_stcore/health", least=61):
+        if line["route"].startswith("student-"):
+            replicas[line["route"]].add(line["upstream"])
+    assert len(replicas) == 20
+    assert all(len(upstreams) == 1 for upstreams in replicas.values()), replicas
+    assert set().union(*replicas.values()) == set(proxy.upstreams)
+
+
+def websocket_status(port: int, host: str, origin: str) -> int:
+    """Returns the HTTP status nginx answers a websocket handshake for Streamlit's stream with."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                 f"Sec-WebSocket-Protocol: streamlit\r\nOrigin: {origin}\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(handshake.encode())
+        status_line = s.makefile("rb").readline().decode()
+    return int(status_line.split()[1])
+
+
+def test_websockets_pass_through_with_the_host_and_cross_site_ones_are_refused(proxy):
+    """A page served under any host name opens its websocket through nginx (Upgrade and the
+    Host with its port are passed on), and a websocket from another site is still refused."""
+    host = f"classroom.test:{proxy.port}"
+    assert websocket_status(proxy.port, host, f"http://{host}") == 101
+    assert websocket_status(proxy.port, host, "http://elsewhere.test") == 403
