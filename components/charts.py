@@ -7,6 +7,8 @@ and sudden drops survive: the browser stays light on a 100,000-epoch run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import plotly.graph_objects as go
 from tsdownsample import MinMaxLTTBDownsampler
@@ -29,53 +31,85 @@ def downsample_index(y: np.ndarray, most: int = MAX_POINTS) -> np.ndarray:
 
 
 def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
-                compared: list[tuple[str, np.ndarray, np.ndarray]] = ()) -> go.Figure:
-    """Returns the loss-against-epoch chart with the floor and the linear floor as dashed lines,
-    and earlier runs (label, epochs, loss) as faded curves."""
-    fig = go.Figure()
+                compared: list[tuple[str, np.ndarray, np.ndarray]] = (),
+                extra: Decorations | None = None) -> go.Figure:
+    """Returns the loss-against-epoch chart: the loss (with a min-max band over seeds), the floor
+    as a labelled dashed line, the linear floor, earlier runs (label, epochs, loss) as faded
+    curves, marked changes, and `extra` traces, shapes and annotations from the explanation.
+
+    Everything is assembled as plain dicts and validated once: a figure built with add_hline and
+    friends costs several times more, and the live page builds one about ten times a second.
+    """
+    parts = Decorations()
+    clip = (lambda v: np.maximum(v, LOG_FLOOR)) if log_y else (lambda v: v)
     for label, run_epochs, run_loss in compared:
-        fig.add_trace(go.Scatter(
-            x=run_epochs, y=np.maximum(run_loss, LOG_FLOOR) if log_y else run_loss, mode="lines",
-            name=label, opacity=0.45, line=dict(width=1.5), customdata=run_loss,
+        parts.traces.append(dict(
+            type="scatter", x=run_epochs, y=clip(run_loss), mode="lines", name=label,
+            opacity=0.45, line=dict(width=1.5), customdata=run_loss,
             hovertemplate=f"{label}<br>epoch %{{x}}<br>loss %{{customdata:.4e}}<extra></extra>"))
     loss = history.loss
     keep = downsample_index(loss)
     x = history.epochs[keep]
-    shown = np.maximum(loss[keep], LOG_FLOOR) if log_y else loss[keep]
+    shown = clip(loss[keep])
     if history.last_losses is not None and len(history.last_losses) > 1:
         for column, name in ((HIGH, "max over seeds"), (LOW, "min over seeds")):
-            band = history.stats[: history.count, column][keep]
-            fig.add_trace(go.Scatter(
-                x=x, y=np.maximum(band, LOG_FLOOR) if log_y else band, mode="lines",
-                line=dict(width=0), name=name, hoverinfo="skip", showlegend=column == LOW,
-                fill="tonexty" if column == LOW else None, fillcolor=BAND))
+            parts.traces.append(dict(
+                type="scatter", x=x, y=clip(history.stats[: history.count, column][keep]),
+                mode="lines", line=dict(width=0), name=name, hoverinfo="skip",
+                showlegend=column == LOW, fill="tonexty" if column == LOW else None,
+                fillcolor=BAND))
         loss_name = f"median loss of {len(history.last_losses)} seeds"
     else:
         loss_name = "loss"
-    fig.add_trace(go.Scatter(
-        x=x, y=shown, mode="lines", name=loss_name, line=dict(color=LOSS, width=2.5),
+    parts.traces.append(dict(
+        type="scatter", x=x, y=shown, mode="lines", name=loss_name,
+        line=dict(color=LOSS, width=2.5),
         customdata=np.column_stack([loss[keep], loss[keep] - floors.floor]),
         hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"
                       "<extra></extra>"))
     right = epochs or max(history.count, 1)
-    _floor_line(fig, floors.floor, f"floor {floors.floor:.3e} ({floors.label})" if floors.floor
+    _floor_line(parts, floors.floor, f"floor {floors.floor:.3e} ({floors.label})" if floors.floor
                 else f"floor 0 ({floors.label})", FLOOR, log_y)
     if floors.linear_floor != floors.floor:
-        level_line(fig, floors.linear_floor, f"linear floor {floors.linear_floor:.3e}", LINEAR,
-                   "dash", right)
+        parts.traces.append(level_line(floors.linear_floor,
+                                       f"linear floor {floors.linear_floor:.3e}", LINEAR,
+                                       "dash", right))
     for epoch, label in history.events:
-        fig.add_vline(x=epoch, line=dict(color="#8e44ad", dash="dot", width=1.5),
-                      annotation_text=label, annotation_position="top left")
+        parts.shapes.append(dict(type="line", x0=epoch, x1=epoch, yref="paper", y0=0, y1=1,
+                                 line=dict(color="#8e44ad", dash="dot", width=1.5)))
+        parts.annotations.append(dict(text=label, x=epoch, yref="paper", y=1, xanchor="right",
+                                      yanchor="top", showarrow=False))
     if history.diverged_at is not None:
-        fig.add_vline(x=history.diverged_at, line=dict(color=FLOOR, width=2),
-                      annotation_text=f"diverged at epoch {history.diverged_at}")
-    fig.update_layout(
+        parts.shapes.append(dict(type="line", x0=history.diverged_at, x1=history.diverged_at,
+                                 yref="paper", y0=0, y1=1, line=dict(color=FLOOR, width=2)))
+        parts.annotations.append(dict(text=f"diverged at epoch {history.diverged_at}",
+                                      x=history.diverged_at, yref="paper", y=1,
+                                      xanchor="left", yanchor="top", showarrow=False))
+    if extra is not None:
+        parts.extend(extra)
+    layout = dict(
         height=420, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="loss",
-        xaxis=dict(title="epoch", range=[0, epochs] if epochs else None),
-        yaxis=dict(title="MSE loss", type="log" if log_y else "linear", exponentformat="e",
-                   dtick=decade_step(shown) if log_y else None),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified")
-    return fig
+        xaxis=dict(title=dict(text="epoch"), range=[0, epochs] if epochs else None),
+        yaxis=dict(title=dict(text="MSE loss"), type="log" if log_y else "linear",
+                   exponentformat="e", dtick=decade_step(shown) if log_y else None),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
+        shapes=parts.shapes, annotations=parts.annotations)
+    return go.Figure(data=parts.traces, layout=layout)
+
+
+@dataclass
+class Decorations:
+    """Traces, shapes and annotations (plain dicts) to add to a figure in one go."""
+
+    traces: list[dict] = field(default_factory=list)
+    shapes: list[dict] = field(default_factory=list)
+    annotations: list[dict] = field(default_factory=list)
+
+    def extend(self, other: Decorations) -> None:
+        """Adds another set of decorations to this one (in place)."""
+        self.traces += other.traces
+        self.shapes += other.shapes
+        self.annotations += other.annotations
 
 
 def decade_step(values: np.ndarray, most_ticks: int = 8) -> int:
@@ -88,49 +122,48 @@ def decade_step(values: np.ndarray, most_ticks: int = 8) -> int:
     return max(1, int(np.ceil(decades / most_ticks)))
 
 
-def level_line(fig: go.Figure, value: float, label: str, color: str, dash: str,
-               right: float) -> None:
-    """Adds a horizontal line named in the legend (labels beside lines would pile up where
+def level_line(value: float, label: str, color: str, dash: str, right: float) -> dict:
+    """Returns a horizontal line named in the legend (labels beside lines would pile up where
     floors lie close together)."""
-    fig.add_trace(go.Scatter(x=[0, right], y=[value, value], mode="lines", name=label,
-                             line=dict(color=color, dash=dash, width=1.5), hoverinfo="skip"))
+    return dict(type="scatter", x=[0, right], y=[value, value], mode="lines", name=label,
+                line=dict(color=color, dash=dash, width=1.5), hoverinfo="skip")
 
 
-def _floor_line(fig: go.Figure, value: float, label: str, color: str, log_y: bool) -> None:
+def _floor_line(parts: Decorations, value: float, label: str, color: str, log_y: bool) -> None:
     """Adds a dashed horizontal line with its label, or only the label where log y can't show 0."""
     if value > 0 or not log_y:
-        fig.add_hline(y=value, line=dict(color=color, dash="dash", width=2))
-        # add_hline's own annotation lands at the wrong height on a log axis (plotly.py #3317):
-        # annotations on log axes take log10 of the value.
-        fig.add_annotation(text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
-                           y=np.log10(value) if log_y else value, showarrow=False,
-                           font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)")
+        parts.shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=value, y1=value,
+                                 line=dict(color=color, dash="dash", width=2)))
+        # annotations on a log axis take log10 of the value (plotly.py #3317)
+        parts.annotations.append(dict(
+            text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
+            y=float(np.log10(value)) if log_y else value, showarrow=False,
+            font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)"))
     else:
-        fig.add_annotation(text=f"{label}: no line on a log scale",
-                           xref="paper", yref="paper", x=1, y=0.98, xanchor="right",
-                           yanchor="top", showarrow=False, font=dict(color=color, size=14),
-                           bgcolor="rgba(255,255,255,0.7)")
+        parts.annotations.append(dict(
+            text=f"{label}: no line on a log scale", xref="paper", yref="paper", x=1, y=0.98,
+            xanchor="right", yanchor="top", showarrow=False, font=dict(color=color, size=14),
+            bgcolor="rgba(255,255,255,0.7)"))
 
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
                floors: Floors) -> go.Figure:
     """Returns the points, the networks' prediction curves (K, G) and the least-squares line."""
-    fig = go.Figure()
-    for k, curve in enumerate(predictions[:8]):  # a few seeds are enough to show the spread
-        fig.add_trace(go.Scatter(
-            x=grid, y=curve, mode="lines", name="network" if k == 0 else f"seed +{k}",
-            line=dict(color=LOSS, width=3 if k == 0 else 1), opacity=1.0 if k == 0 else 0.35,
-            showlegend=k == 0))
+    traces = [dict(type="scatter", x=grid, y=curve, mode="lines",
+                   name="network" if k == 0 else f"seed +{k}",
+                   line=dict(color=LOSS, width=3 if k == 0 else 1),
+                   opacity=1.0 if k == 0 else 0.35, showlegend=k == 0)
+              for k, curve in enumerate(predictions[:8])]  # a few seeds show the spread
     line = floors.line
-    fig.add_trace(go.Scatter(x=grid, y=line.slope * grid + line.intercept, mode="lines",
-                             name=f"least-squares line y = {line.slope:.4f}x + {line.intercept:.4f}",
-                             line=dict(color=LINEAR, dash="dash", width=2)))
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="points",
-                             marker=dict(color=FLOOR, size=12, line=dict(color="white", width=1))))
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                      uirevision="fit", xaxis_title="x", yaxis_title="y",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    return fig
+    traces.append(dict(type="scatter", x=grid, y=line.slope * grid + line.intercept,
+                       mode="lines", line=dict(color=LINEAR, dash="dash", width=2),
+                       name=f"least-squares line y = {line.slope:.4f}x + {line.intercept:.4f}"))
+    traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", name="points",
+                       marker=dict(color=FLOOR, size=12, line=dict(color="white", width=1))))
+    return go.Figure(data=traces, layout=dict(
+        height=420, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
+        xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
 def prediction_grid(xs: np.ndarray, count: int = 200) -> np.ndarray:

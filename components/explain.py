@@ -12,12 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.charts import downsample_index
+from components.charts import Decorations, downsample_index
 from components.explain_charts import (
-    add_reference_lines,
     grad_norm_figure,
     landscape_figure,
-    shade_plateaus,
+    plateau_decorations,
+    reference_decorations,
     slice_figure,
 )
 from models.floors import Floors
@@ -49,25 +49,25 @@ def saxe_start(run: Run) -> float | None:
     return effective_start(run.experiment.points, *run.initial_layers)
 
 
-def decorate_loss_figure(fig: go.Figure, run: Run, floors: Floors, log_y: bool) -> list[Plateau]:
-    """Adds plateau bands, reference floors and the theory curve to the loss chart; returns the
-    plateaus found. Changes fig in place."""
+def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations, list[Plateau]]:
+    """Returns what the explanation adds to the loss chart (plateau bands, reference floors, the
+    theory curve) and the plateaus found."""
     points, history = run.experiment.points, run.history
     refs = reference_floors(points)
     plateaus = find_plateaus(history.epochs, history.loss, history.grad_norm, floors.floor,
                              refs[CONSTANT]) if history.count >= 2 else []
-    shade_plateaus(fig, plateaus)
-    add_reference_lines(fig, refs, log_y, floors.floor,
-                        right=run.experiment.training.epochs)
+    parts = plateau_decorations(plateaus)
+    parts.extend(reference_decorations(refs, log_y, floors.floor,
+                                       right=run.experiment.training.epochs))
     u0 = saxe_start(run)
     if u0 is not None:
         epochs = run.experiment.training.epochs
         curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
         keep = downsample_index(curve)
-        fig.add_trace(go.Scatter(x=np.arange(1, epochs + 1)[keep], y=curve[keep], mode="lines",
-                                 name="theory: Saxe et al. (2014)",
+        parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
+                                 mode="lines", name="theory: Saxe et al. (2014)",
                                  line=dict(color="#e67e22", dash="dash", width=2)))
-    return plateaus
+    return parts, plateaus
 
 
 def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:

@@ -13,7 +13,16 @@ from collections.abc import Iterable
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts import FLOOR, FONT, LINEAR, LOG_FLOOR, LOSS, downsample_index, level_line
+from components.charts import (
+    FLOOR,
+    FONT,
+    LINEAR,
+    LOG_FLOOR,
+    LOSS,
+    Decorations,
+    downsample_index,
+    level_line,
+)
 from models.experiment import Points
 from models.floors import least_squares_line, polynomial_floor
 from models.landscape import landscape_window, line_mse_grid
@@ -43,7 +52,7 @@ def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
 
 
 def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
-                     trajectory_intercepts: np.ndarray, steps: int = 121) -> go.Figure:
+                     trajectory_intercepts: np.ndarray, steps: int = 61) -> go.Figure:
     """Returns the MSE over (slope, intercept) with the training path and the lstsq line starred.
 
     Trajectories are (T,) for one network or (T, K) for K seeds, oldest first (one entry per
@@ -60,7 +69,7 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
     contour = _log_contour(slopes, intercepts, mse - floor, "MSE above its minimum",
                            "slope %{x:.4f}<br>intercept %{y:.4f}<br>MSE above the minimum "
                            "%{customdata:.3e}<extra></extra>")
-    fig = go.Figure(contour)
+    traces: list = [contour]
     # (T,) or (T, K) -> (T, K); evenly spaced samples, first and last kept: the path is smooth
     paths_s = slopes_path.reshape(len(slopes_path), -1) if slopes_path.size else np.empty((0, 0))
     paths_b = intercepts_path.reshape(paths_s.shape)
@@ -69,31 +78,31 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
     for k in range(min(paths_s.shape[1], MAX_SEEDS_DRAWN)):
         s, b = paths_s[keep, k], paths_b[keep, k]
         first = k == 0
-        fig.add_trace(go.Scatter(x=s, y=b, mode="lines", name="training path (w_eff, b_eff)",
-                                 line=dict(color="white", width=2.5 if first else 1),
-                                 showlegend=first, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=s[:1], y=b[:1], mode="markers", name="start",
-                                 marker=dict(symbol="circle-open", size=11, color="white",
-                                             line=dict(width=2)), showlegend=first))
-        fig.add_trace(go.Scatter(x=s[-1:], y=b[-1:], mode="markers", name="now",
-                                 marker=dict(size=11, color=LOSS, line=dict(color="white",
-                                                                            width=2)),
-                                 showlegend=first))
+        traces += [
+            dict(type="scatter", x=s, y=b, mode="lines", name="training path (w_eff, b_eff)",
+                 line=dict(color="white", width=2.5 if first else 1), showlegend=first,
+                 hoverinfo="skip"),
+            dict(type="scatter", x=s[:1], y=b[:1], mode="markers", name="start",
+                 marker=dict(symbol="circle-open", size=11, color="white", line=dict(width=2)),
+                 showlegend=first),
+            dict(type="scatter", x=s[-1:], y=b[-1:], mode="markers", name="now",
+                 marker=dict(size=11, color=LOSS, line=dict(color="white", width=2)),
+                 showlegend=first)]
     line = least_squares_line(points)
-    fig.add_trace(go.Scatter(
-        x=[line.slope], y=[line.intercept], mode="markers+text",
+    traces.append(dict(
+        type="scatter", x=[line.slope], y=[line.intercept], mode="markers+text",
         name=f"least-squares line w = {line.slope:.4f}, b = {line.intercept:.4f}",
         text=[f"MSE {floor:.4g}"], textposition="bottom right",
         textfont=dict(color="white", size=13),
         hovertemplate="least-squares line<br>w %{x:.6f}<br>b %{y:.6f}<br>"
                       f"MSE {floor:.6g}<extra></extra>",
         marker=dict(symbol="star", size=18, color=FLOOR, line=dict(color="white", width=1))))
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=80, b=10), font=FONT,
-                      uirevision="landscape", xaxis_title="slope w", yaxis_title="intercept b",
-                      # grey behind the legend: the white path and start marker show in it
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0,
-                                  bgcolor="rgba(120,120,120,0.35)"))
-    return fig
+    return go.Figure(data=traces, layout=dict(
+        height=460, margin=dict(l=10, r=10, t=80, b=10), font=FONT, uirevision="landscape",
+        xaxis=dict(title=dict(text="slope w")), yaxis=dict(title=dict(text="intercept b")),
+        # grey behind the legend: the white path and start marker show in it
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0,
+                    bgcolor="rgba(120,120,120,0.35)")))
 
 
 def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> go.Figure:
@@ -113,12 +122,30 @@ def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> g
     return fig
 
 
+def plateau_decorations(plateaus: Iterable[Plateau]) -> Decorations:
+    """Returns a labelled shaded band per plateau, as shapes and annotations to add."""
+    parts = Decorations()
+    for plateau in plateaus:
+        parts.shapes.append(dict(type="rect", x0=plateau.start, x1=plateau.end, yref="paper",
+                                 y0=0, y1=1, fillcolor=PLATEAU_COLOURS[plateau.kind],
+                                 line=dict(width=0), layer="below"))
+        parts.annotations.append(dict(text=plateau.kind, x=plateau.start, yref="paper", y=1,
+                                      xanchor="left", yanchor="top", showarrow=False,
+                                      font=dict(size=13)))
+    return parts
+
+
 def shade_plateaus(fig: go.Figure, plateaus: Iterable[Plateau]) -> go.Figure:
     """Returns fig with a labelled shaded band per plateau; changes fig in place."""
-    for plateau in plateaus:
-        fig.add_vrect(x0=plateau.start, x1=plateau.end, fillcolor=PLATEAU_COLOURS[plateau.kind],
-                      line_width=0, layer="below", annotation_text=plateau.kind,
-                      annotation_position="top left", annotation_font=dict(size=13))
+    return _decorate(fig, plateau_decorations(plateaus))
+
+
+def _decorate(fig: go.Figure, parts: Decorations) -> go.Figure:
+    """Returns fig with the decorations added in one update; changes fig in place."""
+    if parts.traces:
+        fig.add_traces(parts.traces)
+    fig.update_layout(shapes=list(fig.layout.shapes) + parts.shapes,
+                      annotations=list(fig.layout.annotations) + parts.annotations)
     return fig
 
 
@@ -126,28 +153,35 @@ def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
     """Returns a small log-y chart of the gradient norm per epoch (at most 2,000 points)."""
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
     keep = downsample_index(grad_norm)
-    fig = go.Figure(go.Scatter(
-        x=np.asarray(epochs)[keep], y=np.maximum(grad_norm[keep], LOG_FLOOR), mode="lines",
-        name="gradient norm", line=dict(color=LINEAR, width=2), customdata=grad_norm[keep],
-        hovertemplate="epoch %{x}<br>|gradient| %{customdata:.3e}<extra></extra>"))
-    fig.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), font=FONT,
-                      uirevision="grad_norm", showlegend=False,
-                      xaxis=dict(title="epoch"),
-                      yaxis=dict(title="|gradient|", type="log", exponentformat="e"))
-    return fig
+    return go.Figure(data=[dict(
+        type="scatter", x=np.asarray(epochs)[keep], y=np.maximum(grad_norm[keep], LOG_FLOOR),
+        mode="lines", name="gradient norm", line=dict(color=LINEAR, width=2),
+        customdata=grad_norm[keep],
+        hovertemplate="epoch %{x}<br>|gradient| %{customdata:.3e}<extra></extra>")],
+        layout=dict(height=220, margin=dict(l=10, r=10, t=10, b=10), font=FONT,
+                    uirevision="grad_norm", showlegend=False,
+                    xaxis=dict(title=dict(text="epoch")),
+                    yaxis=dict(title=dict(text="|gradient|"), type="log", exponentformat="e")))
 
 
-def add_reference_lines(fig: go.Figure, refs: dict[str, float], log_y: bool,
-                        floor: float | None = None, right: float = 1.0) -> go.Figure:
-    """Returns fig with a dotted line per reference floor, named in the legend; changes fig in
-    place.
+def reference_decorations(refs: dict[str, float], log_y: bool, floor: float | None = None,
+                          right: float = 1.0) -> Decorations:
+    """Returns a dotted line per reference floor, named in the legend.
 
     A value of 0 has no place on a log axis, and a reference equal to `floor` (a linear network
     without biases: the origin line) is already drawn as the floor: both are left out.
     """
+    parts = Decorations()
     for name, value in refs.items():
         if (value <= 0 and log_y) or (floor is not None and np.isclose(value, floor, rtol=1e-12,
                                                                          atol=0.0)):
             continue
-        level_line(fig, value, f"{name} {value:.3e}", REFERENCE, "dot", right)
-    return fig
+        parts.traces.append(level_line(value, f"{name} {value:.3e}", REFERENCE, "dot", right))
+    return parts
+
+
+def add_reference_lines(fig: go.Figure, refs: dict[str, float], log_y: bool,
+                        floor: float | None = None, right: float = 1.0) -> go.Figure:
+    """Returns fig with a dotted line per reference floor (see reference_decorations); changes
+    fig in place."""
+    return _decorate(fig, reference_decorations(refs, log_y, floor, right))

@@ -79,8 +79,9 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
             done = int(on_floor(history.last_losses, floors.floor, scale).sum())
             slots[3].metric("Seeds at the floor", f"{done} of {len(history.last_losses)}",
                             help="Runs whose loss is within 1% of the floor.")
-        figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared)
-        plateaus = explain.decorate_loss_figure(figure, run, floors, log_y)
+        extra, plateaus = explain.loss_decorations(run, floors, log_y)
+        figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared,
+                             extra)
         story.markdown(explain.narrative(run, floors, plateaus))
         loss_chart.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"loss_chart_{n}",
                                 alt="Loss against epoch with its floor")

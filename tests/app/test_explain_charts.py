@@ -122,24 +122,24 @@ def test_grad_norm_figure_is_log_y_downsampled_and_keeps_zero_visible():
     assert trace.customdata[-1] == 0.0  # the hover says 0
 
 
-def test_reference_lines_are_dotted_at_their_values_with_log_placed_labels():
-    """Each positive reference gets a dotted hline at its value and a label at log10(value) on
-    a log axis; a zero reference is left out there and drawn on a linear axis."""
+def test_reference_lines_are_dotted_legend_lines_at_their_values():
+    """Each positive reference is a dotted horizontal line at its value, named (with the value)
+    in the legend; a zero reference is left out on a log axis and drawn on a linear one."""
     refs = {"constant prediction": 0.0313, "line through the origin": 0.00596, "zero": 0.0}
-    fig = add_reference_lines(go.Figure(), refs, log_y=True)
-    assert [s.y0 for s in fig.layout.shapes] == [0.0313, 0.00596]
-    assert all(s.line.dash == "dot" for s in fig.layout.shapes)
-    assert [a.y for a in fig.layout.annotations] == pytest.approx(np.log10([0.0313, 0.00596]))
-    assert "line through the origin 5.960e-03" in [a.text for a in fig.layout.annotations]
+    fig = add_reference_lines(go.Figure(), refs, log_y=True, right=500)
+    assert [tuple(t.y) for t in fig.data] == [(0.0313, 0.0313), (0.00596, 0.00596)]
+    assert all(t.line.dash == "dot" and tuple(t.x) == (0, 500) for t in fig.data)
+    assert [t.name for t in fig.data] == ["constant prediction 3.130e-02",
+                                          "line through the origin 5.960e-03"]
     linear = add_reference_lines(go.Figure(), refs, log_y=False)
-    assert [s.y0 for s in linear.layout.shapes] == [0.0313, 0.00596, 0.0]
+    assert [t.y[0] for t in linear.data] == [0.0313, 0.00596, 0.0]
 
 
 def test_a_reference_equal_to_the_networks_floor_is_not_drawn_twice():
     """Without biases the origin line is the floor: only the other references get lines."""
     refs = {"constant prediction": 0.0313, "line through the origin": 0.00596}
     fig = add_reference_lines(go.Figure(), refs, log_y=True, floor=0.00596)
-    assert [s.y0 for s in fig.layout.shapes] == [0.0313]
+    assert [t.y[0] for t in fig.data] == [0.0313]
 
 
 def test_the_figures_module_does_not_import_streamlit():

@@ -98,15 +98,6 @@ MARKDOWN_IN_VALUES = {
     "init": "__import__('os')",
 }
 
-QUOTED_RAW = pytest.mark.xfail(
-    strict=True,
-    reason="models/query.py puts the raw value in its messages as '{text}': Markdown renders it "
-           "(a link becomes clickable, __x__ turns bold) and a 2,000-character value is repeated "
-           "whole; fix: quote it as f\"`{_quote(text)}`\" in _float, _integer, _choice, _flag and "
-           "parse_number_list")
-
-
-@QUOTED_RAW
 @pytest.mark.parametrize(("key", "value"), MARKDOWN_IN_VALUES.items(), ids=MARKDOWN_IN_VALUES)
 def test_values_in_warnings_are_shown_as_code(open_page, key, value):
     """A malformed value appears in its warning only inside code spans, never as Markdown."""
@@ -114,16 +105,12 @@ def test_values_in_warnings_are_shown_as_code(open_page, key, value):
     assert value not in outside_code(at.warning[0].value)
 
 
-@QUOTED_RAW
 def test_a_long_value_is_shortened_in_its_warning(open_page):
     """A 1,500-character value gives a warning of a few lines, not the whole value."""
     at = open_page({"act": "a" * 1500})
     assert len(at.warning[0].value) < 400
 
 
-@pytest.mark.xfail(strict=True, reason="components/controls.py builds LR_GRID as m * 10.0**e, so "
-                   "5 * 10.0**-6 is 4.9999999999999996e-06 on the slider and in the link; fix: "
-                   "float(f\"{m}e{e}\") in LR_GRID and SCALE_GRID")
 def test_learning_rate_choices_read_as_short_numbers(open_page):
     """Every learning rate on the slider is written as its short form (5e-06, 0.0001)."""
     at = open_page()

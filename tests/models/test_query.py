@@ -67,11 +67,12 @@ def test_fifty_one_points_are_too_many():
 @pytest.mark.parametrize("bad", ["1,nan,3", "1,inf,3", "1,-inf,3", "1,1e999,3", "1,2e6,3",
                                  "1,-1000000.5,3", "", "1,,3", "a,b,c", "1;2;3", "0x10,1,2"])
 def test_bad_x_values_warn_and_use_the_default_points(bad):
-    """A non-number, non-finite or too large value in x is named and the default x is used."""
+    """A non-number, non-finite or too large value in x is named, and the default points (x and
+    y together: a y without its x means nothing) are used."""
     warning = only_warning({"x": bad, "y": "1,2,3"}, "x=")
     experiment, _ = parsed(x=bad, y="1,2,3")
-    assert experiment.points.xs == DEFAULT.points.xs and experiment.points.ys == (1.0, 2.0, 3.0)
-    assert "used -1,0,1" in warning
+    assert experiment.points == DEFAULT.points
+    assert "used the question's points for x and y" in warning
 
 
 def test_values_at_the_size_limit_are_allowed():
@@ -81,10 +82,10 @@ def test_values_at_the_size_limit_are_allowed():
 
 
 def test_bad_y_values_warn_naming_y():
-    """A bad y value warns naming y and keeps the given x when the lengths still match."""
+    """A bad y value warns naming y and the value, and the default points are used."""
     warning = only_warning({"x": "4,5,6", "y": "1,nan,2"}, "y=")
-    assert "nan" in warning
-    assert parsed(x="4,5,6", y="1,nan,2")[0].points == Points((4.0, 5.0, 6.0), DEFAULT.points.ys)
+    assert "`nan` is not a finite number" in warning
+    assert parsed(x="4,5,6", y="1,nan,2")[0].points == DEFAULT.points
 
 
 # --- network and training ---------------------------------------------------------------------
