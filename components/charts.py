@@ -139,11 +139,10 @@ def _floor_line(parts: Decorations, value: float, label: str, color: str, log_y:
             text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
             y=float(np.log10(value)) if log_y else value, showarrow=False,
             font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)"))
-    else:
-        parts.annotations.append(dict(
-            text=f"{label}: no line on a log scale", xref="paper", yref="paper", x=1, y=0.98,
-            xanchor="right", yanchor="top", showarrow=False, font=dict(color=color, size=14),
-            bgcolor="rgba(255,255,255,0.7)"))
+    else:  # named in the legend only: a label inside the plot would sit on the plateau bands
+        parts.traces.append(dict(type="scatter", x=[None], y=[None], mode="lines",
+                                 name=f"{label}: no line on a log scale",
+                                 line=dict(color=color, dash="dash", width=2)))
 
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,

@@ -42,7 +42,7 @@ ACTIVATIONS: dict[str, Activation] = {
                    "no activation: Keras's Dense default; layers collapse to one line"),
         Activation("relu", torch.relu, lambda z, a: (z > 0).to(z.dtype), "max(0, z)"),
         Activation("leaky_relu", lambda z: F.leaky_relu(z, LEAKY_SLOPE),
-                   lambda z, a: torch.where(z > 0, 1.0, LEAKY_SLOPE).to(z.dtype),
+                   lambda z, a: torch.where(z > 0, 1.0, torch.full_like(z, LEAKY_SLOPE)),
                    "max(0.01 z, z)"),
         Activation("tanh", torch.tanh, lambda z, a: 1.0 - a * a, "tanh(z)"),
         Activation("sigmoid", torch.sigmoid, lambda z, a: a * (1.0 - a), "1 / (1 + e^-z)"),

@@ -1,10 +1,15 @@
-"""Optimizers that update one flat parameter buffer in place with whole-buffer operations.
+"""Optimizers that update one flat parameter buffer in place, one fused kernel a step if possible.
 
 Each follows torch.optim's update (tests compare them step for step), except Adam under Keras
 conventions, which places epsilon as Keras does (Kingma & Ba, 2015, sec. 2, "epsilon hat"):
     var -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps_hat),  eps_hat = 1e-7,
 where torch divides by sqrt(v / (1 - b2^t)) + 1e-8. On a plateau the gradients are tiny, v is
 tiny, and the two placements give visibly different steps.
+
+Adam and momentum run torch's fused CPU kernels (what `torch.optim.Adam(fused=True)` calls):
+one call instead of five or seven separate operations. The Keras placement is the same kernel
+with eps = eps_hat / sqrt(1 - b2^t), because
+    m / (sqrt(v) / sqrt(1 - b2^t) + eps_hat / sqrt(1 - b2^t)) = sqrt(1 - b2^t) m / (sqrt(v) + eps_hat).
 """
 
 from __future__ import annotations
@@ -36,30 +41,42 @@ class FlatOptimizer:
             raise ValueError(f"unknown optimizer {name!r}")
         self.name = name
         self.keras = keras
-        self.t = 0
+        self._steps = 0
+        self._step_tensor = torch.zeros((), dtype=theta.dtype)  # where the fused kernel reads it
+        self._one = torch.ones((), dtype=theta.dtype)
         self.m = torch.zeros_like(theta) if name in ("adam", "momentum") else None
         self.v = torch.zeros_like(theta) if name in ("adam", "rmsprop") else None
+        self._denominator = torch.empty_like(theta) if name == "rmsprop" else None
+
+    @property
+    def t(self) -> int:
+        """Returns the number of steps taken."""
+        return self._steps
+
+    @t.setter
+    def t(self, steps: int) -> None:
+        self._steps = steps
+        self._step_tensor.fill_(steps)
 
     def step(self, theta: Tensor, grad: Tensor, lr: float) -> None:
         """Applies one update to theta (in place) from grad; advances the step count."""
-        self.t += 1
+        self._steps += 1
         if self.name == "sgd":
             theta.add_(grad, alpha=-lr)
         elif self.name == "momentum":
             # torch: buf = mu*buf + g (the first step copies g, which is the same from zeros)
-            self.m.mul_(MOMENTUM).add_(grad)
-            theta.add_(self.m, alpha=-lr)
+            torch._fused_sgd_([theta], [grad], [self.m], weight_decay=0.0, momentum=MOMENTUM,
+                              lr=lr, dampening=0.0, nesterov=False, maximize=False,
+                              is_first_step=False)
         elif self.name == "rmsprop":
             self.v.mul_(RMSPROP_ALPHA).addcmul_(grad, grad, value=1.0 - RMSPROP_ALPHA)
-            theta.addcdiv_(grad, self.v.sqrt().add_(RMSPROP_EPS), value=-lr)
+            torch.sqrt(self.v, out=self._denominator).add_(RMSPROP_EPS)
+            theta.addcdiv_(grad, self._denominator, value=-lr)
         else:
-            self.m.lerp_(grad, 1.0 - BETA1)
-            self.v.mul_(BETA2).addcmul_(grad, grad, value=1.0 - BETA2)
-            bias1 = 1.0 - BETA1**self.t
-            bias2 = 1.0 - BETA2**self.t
+            self._step_tensor.add_(self._one)  # a 0-dim tensor: no scalar wrapping
+            eps = TORCH_ADAM_EPS
             if self.keras:
-                denom = self.v.sqrt().add_(KERAS_ADAM_EPS)
-                theta.addcdiv_(self.m, denom, value=-lr * math.sqrt(bias2) / bias1)
-            else:
-                denom = self.v.sqrt().div_(math.sqrt(bias2)).add_(TORCH_ADAM_EPS)
-                theta.addcdiv_(self.m, denom, value=-lr / bias1)
+                eps = KERAS_ADAM_EPS / math.sqrt(1.0 - BETA2**self._steps)
+            torch._fused_adam_([theta], [grad], [self.m], [self.v], [], [self._step_tensor], lr=lr,
+                               beta1=BETA1, beta2=BETA2, weight_decay=0.0, eps=eps,
+                               amsgrad=False, maximize=False)

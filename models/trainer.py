@@ -54,36 +54,42 @@ class Trainer:
         Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
         run stops, `diverged` is set, and only the epochs before it are returned.
         """
-        k = self.net.k
-        losses = torch.empty(epochs, k, dtype=DTYPE)
-        grad_sq = torch.zeros(epochs, k, dtype=DTYPE)  # squared norms, one index_add_ a step
-        theta, grad, owner, step = self.net.theta, self.net.grad, self.net.owner, self.optimizer.step
-        full_batch = self.batch >= self.n
-        for e in range(epochs):
-            if full_batch:
-                losses[e] = self.net.loss_and_grad(self.x, self.y)
-                grad_sq[e].index_add_(0, owner, grad.square())
-                step(theta, grad, self.lr)
-            else:
-                losses[e] = self._minibatch_epoch(grad_sq[e])
+        k, net = self.net.k, self.net
+        # Each step writes its sums of squared errors and squared gradient norms, (K, 1, 1),
+        # into its own row; they become means and norms once, after the loop.
+        sse = torch.zeros(epochs, k, dtype=DTYPE)
+        grad_sq = torch.empty(epochs, k, dtype=DTYPE)
+        sse_rows, grad_sq_rows = sse.view(epochs, k, 1, 1).unbind(0), \
+            grad_sq.view(epochs, k, 1, 1).unbind(0)
+        grad_row, grad_column = net.grad.view(k, 1, -1), net.grad.view(k, -1, 1)
+        theta, grad, step, lr = net.theta, net.grad, self.optimizer.step, self.lr
+        if self.batch >= self.n:
+            work = net.workspace(self.n)
+            work.load(self.x, self.y)
+            backprop = work.backprop
+            for e in range(epochs):
+                backprop(sse_rows[e])
+                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+                step(theta, grad, lr)
+        else:
+            batch_sse = torch.empty(k, 1, 1, dtype=DTYPE)
+            for e in range(epochs):
+                order = torch.randperm(self.n, generator=self.order)
+                for start in range(0, self.n, self.batch):
+                    idx = order[start:start + self.batch]
+                    work = net.workspace(len(idx))
+                    work.load(self.x[:, idx], self.y[:, idx])
+                    work.backprop(batch_sse)
+                    sse_rows[e].add_(batch_sse)
+                    step(theta, grad, lr)
+                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])  # of the last batch
+        # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
+        losses = sse.div_(self.n)
         finite = torch.isfinite(losses).all(dim=1)
         done = epochs if bool(finite.all()) else int(torch.argmin(finite.to(torch.int8)))
         self.diverged = done < epochs
         self.epoch += done
         return losses[:done].numpy(), grad_sq[:done].sqrt_().numpy()
-
-    def _minibatch_epoch(self, grad_sq: torch.Tensor) -> torch.Tensor:
-        """Returns the epoch's size-weighted mean batch loss (K,) after one shuffled pass;
-        writes the last batch's squared gradient norms into grad_sq."""
-        total = torch.zeros(self.net.k, dtype=DTYPE)
-        order = torch.randperm(self.n, generator=self.order)
-        for start in range(0, self.n, self.batch):
-            idx = order[start:start + self.batch]
-            loss = self.net.loss_and_grad(self.x[:, idx], self.y[:, idx])
-            total.add_(loss, alpha=len(idx) / self.n)
-            grad_sq.zero_().index_add_(0, self.net.owner, self.net.grad.square())
-            self.optimizer.step(self.net.theta, self.net.grad, self.lr)
-        return total
 
     def predict(self, xs: np.ndarray) -> np.ndarray:
         """Returns the K networks' predictions (K, len(xs)) at xs."""

@@ -1,0 +1,163 @@
+"""The question's 10,000 epochs in the browser: Plateau Lab against the plain Streamlit app.
+
+usage: python -m benchmarks.page [--rounds R]
+
+Starts app.py and benchmarks/baseline_app.py, each with `streamlit run ... --server.headless=true
+--server.port=P --server.address=127.0.0.1` on a free loopback port, and drives both in one
+headless Chromium (Playwright), alternating apps in every round; medians over the rounds.
+- Plateau Lab: opens `/?preset=question&play=1&seed=S` (a fresh seed each round, so the shared
+  training cache never serves a run another round trained) and times from the first
+  "Playing · epoch" status to "Finished · epoch 10000/10000".
+- Baseline: opens `/`, clicks Train and times from the click to its "Finished" text.
+The times are taken inside the page (performance.now() in a MutationObserver), so polling from
+Python adds nothing. Both servers are stopped at the end, also on errors.
+Goal: Plateau Lab's time <= 1/3 of the baseline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FINISHED = "Finished · epoch 10000/10000"
+PLAYING = "Playing · epoch"
+TIMEOUT_MS = 120_000
+
+# Records when each text first appears: window.__seen[text] = performance.now().
+WATCH_TEXTS = f"""
+window.__seen = {{}};
+new MutationObserver(() => {{
+  const text = document.body ? document.body.textContent : "";
+  for (const t of [{PLAYING!r}, {FINISHED!r}]) {{
+    if (!(t in window.__seen) && text.includes(t)) window.__seen[t] = performance.now();
+  }}
+}}).observe(document, {{subtree: true, childList: true, characterData: true}});
+"""
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(script: str, port: int, log) -> subprocess.Popen:
+    """Starts `streamlit run script` on 127.0.0.1:port in the repository (its config applies);
+    the repository is on PYTHONPATH so the baseline can import the question's points."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for_health(url: str, server: subprocess.Popen, seconds: float = 90) -> None:
+    """Returns once the server answers /_stcore/health; raises if it exits or never answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def time_plateau_lab(browser, url: str, seed: int) -> float:
+    """Returns seconds from the first "Playing" status to "Finished" on our app."""
+    page = browser.new_page()
+    page.add_init_script(WATCH_TEXTS)
+    page.goto(f"{url}/?preset=question&play=1&seed={seed}")
+    page.wait_for_function(f"{FINISHED!r} in window.__seen", timeout=TIMEOUT_MS)
+    seen = page.evaluate("window.__seen")
+    page.close()
+    if PLAYING not in seen:
+        raise RuntimeError("Plateau Lab finished without ever showing a Playing status")
+    return (seen[FINISHED] - seen[PLAYING]) / 1000
+
+
+def time_baseline(browser, url: str) -> float:
+    """Returns seconds from clicking Train to "Finished" on the baseline app."""
+    page = browser.new_page()
+    page.add_init_script(WATCH_TEXTS)
+    page.goto(url)
+    button = page.get_by_role("button", name="Train")
+    button.wait_for(timeout=TIMEOUT_MS)
+    start = page.evaluate("performance.now()")
+    button.click()
+    page.wait_for_function(f"{FINISHED!r} in window.__seen", timeout=TIMEOUT_MS)
+    finished = page.evaluate(f"window.__seen[{FINISHED!r}]")
+    page.close()
+    return (finished - start) / 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    rounds = parser.parse_args().rounds
+    ours_port, base_port = free_port(), free_port()
+    ours_url, base_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{base_port}"
+    with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
+        servers = [start_server(script, port, open(Path(logs) / f"{port}.log", "wb"))
+                   for script, port in (("app.py", ours_port),
+                                        ("benchmarks/baseline_app.py", base_port))]
+        stack.callback(_stop, servers)
+        for url, server in zip((ours_url, base_url), servers, strict=True):
+            wait_for_health(url, server)
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        stack.callback(browser.close)
+        # warm-up: each app's first script run imports torch, plotly and the app's modules
+        for url in (f"{ours_url}/?preset=question", base_url):
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                                   timeout=TIMEOUT_MS)
+            page.close()
+        ours, baseline = [], []
+        for r in range(rounds):
+            baseline.append(time_baseline(browser, base_url))
+            ours.append(time_plateau_lab(browser, ours_url, seed=1000 + r))
+            print(f"  round {r + 1}: baseline {baseline[-1]:6.2f} s   Plateau Lab "
+                  f"{ours[-1]:6.2f} s", flush=True)
+    b, o = statistics.median(baseline), statistics.median(ours)
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"baseline (nn.Sequential + autograd, float32, redraw every 100 epochs): {b:6.2f} s")
+    print(f"Plateau Lab (engine, float64, live page):                           {o:6.2f} s")
+    print(f"Plateau Lab / baseline: {o / b:.2f} (goal <= 0.33); baseline / Plateau Lab: "
+          f"{b / o:.1f}x")
+
+
+def _stop(servers: list[subprocess.Popen]) -> None:
+    """Stops the servers started here: terminate, then kill any that do not exit."""
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Steps per second: the engine against the plain PyTorch loop a user would write.
+
+usage: python -m benchmarks.train [--rounds R]
+
+The question's network (1 -> 10 -> 1, linear, three points, Adam lr 1e-5, full batch), trained
+side by side in this one process, alternating in every round, medians over the rounds:
+- the plain loop: nn.Sequential + autograd + torch.optim.Adam in float32 (PyTorch's default,
+  what a user writes), `opt.zero_grad(); loss = mse(model(x), y); loss.backward(); opt.step();
+  loss.item()` each step;
+- the engine: models.trainer.Trainer in float64 (floors are float64), in the chunks the live
+  page asks for (models.trainer.chunk_epochs), losses and gradient norms recorded every step;
+- the engine with 32 seeds (32 networks in one batched pass) against 1: the cost per step.
+Importing the engine sets torch.set_num_threads(1) for the process, so the plain loop runs on
+one intra-op thread too (at these sizes threads only add hand-offs).
+Goals: speed-up >= 2.5x; 32 seeds cost <= 1.5x one seed per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from models.presets import PRESETS
+from models.trainer import Trainer, chunk_epochs
+
+QUESTION = PRESETS["question"].experiment.with_(epochs=10**9)  # never finishes mid-benchmark
+SECONDS = 0.4  # of training per measurement
+
+
+def plain_loop_steps_per_second(seconds: float) -> float:
+    """Returns the plain loop's steps per second over about `seconds`."""
+    xs, ys = QUESTION.points.xs, QUESTION.points.ys
+    x, y = torch.tensor(xs).reshape(-1, 1), torch.tensor(ys).reshape(-1, 1)  # float32
+    model = nn.Sequential(nn.Linear(1, 10), nn.Linear(10, 1))
+    for layer in model:
+        nn.init.xavier_uniform_(layer.weight)
+        nn.init.zeros_(layer.bias)
+    opt = torch.optim.Adam(model.parameters(), lr=QUESTION.training.lr)
+    mse = nn.MSELoss()
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = mse(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    return _rate(step, 1, seconds)
+
+
+def engine_steps_per_second(seeds: int, seconds: float) -> float:
+    """Returns the engine's steps (epochs of all `seeds` networks) per second."""
+    experiment = QUESTION.with_(seeds=seeds)
+    trainer, chunk = Trainer(experiment), chunk_epochs(experiment)
+    return _rate(lambda: trainer.run(chunk), chunk, seconds)
+
+
+def _rate(call, steps_per_call: int, seconds: float) -> float:
+    """Returns steps per second of `call`, after a warm-up call, over at least `seconds`."""
+    call()
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        call()
+        calls += 1
+    return calls * steps_per_call / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    rounds = parser.parse_args().rounds
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} intra-op thread; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"the question's network, Adam, full batch; {rounds} rounds of {SECONDS} s each, "
+          "alternating; medians")
+    plain, engine, engine32 = [], [], []
+    for r in range(rounds):
+        plain.append(plain_loop_steps_per_second(SECONDS))
+        engine.append(engine_steps_per_second(1, SECONDS))
+        engine32.append(engine_steps_per_second(32, SECONDS))
+        print(f"  round {r + 1}: plain {plain[-1]:8.0f}  engine {engine[-1]:8.0f}  "
+              f"engine x32 {engine32[-1]:8.0f} steps/s")
+    p, e, e32 = (statistics.median(v) for v in (plain, engine, engine32))
+    print(f"plain PyTorch loop (nn.Sequential + autograd + Adam, float32): {p:8.0f} steps/s")
+    print(f"engine, 1 seed (hand-written backward + fused Adam, float64):   {e:8.0f} steps/s")
+    print(f"engine, 32 seeds (one batched pass, float64):                  {e32:8.0f} steps/s")
+    cost = statistics.median(a / b for a, b in zip(engine, engine32, strict=True))
+    print(f"32-seed cost per step over 1 seed: {cost:.2f}x (median of rounds; goal <= 1.5x)")
+    speedup = statistics.median(b / a for a, b in zip(plain, engine, strict=True))
+    print(f"engine speed-up over a plain PyTorch loop: {speedup:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
