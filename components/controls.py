@@ -56,10 +56,13 @@ def render_network_controls() -> ex.Network:
         "Framework defaults", INITS, key=S.INIT, required=True,
         help="keras: Glorot-uniform weights, zero biases, Keras's Adam epsilon. "
              "torch: nn.Linear's init and torch.optim's Adam."))
-    with st.expander("Advanced: biases and initial scale"):
-        bias = st.toggle("Biases", key=S.BIAS)
-        scale = _log_slider("Initial weight scale", SCALE_GRID, S.SCALE,
-                            "Multiplies the initial weights; small starts sit on a saddle.")
+    if st.session_state.get(S.HIDDEN):  # a lecture link keeps to the decisions it offers
+        bias, scale = st.session_state[S.BIAS], st.session_state[S.SCALE]
+    else:
+        with st.expander("Advanced: biases and initial scale"):
+            bias = st.toggle("Biases", key=S.BIAS)
+            scale = _log_slider("Initial weight scale", SCALE_GRID, S.SCALE,
+                                "Multiplies the initial weights; small starts sit on a saddle.")
     return ex.Network(depth=int(depth), width=int(width), activation=activation, init=init,
                       bias=bias, init_scale=scale)
 
