@@ -96,7 +96,7 @@ def main() -> None:
             page.goto(f"{url}/?preset=question&epochs={EPOCHS}&seed=20000&play=1")
             page.get_by_text(f"Finished · epoch {EPOCHS}/{EPOCHS}").first.wait_for(timeout=120_000)
             before_runs = _rss(process)
-            seed_box = page.get_by_label("Seed")
+            seed_box = page.locator(".st-key-seed input")
             for seed in range(20_001, 20_001 + args.runs):
                 seed_box.fill(str(seed))
                 seed_box.press("Enter")

@@ -39,9 +39,15 @@ def _shown(key: str, draw: Callable[[], object]) -> object:
     return draw()
 
 
+def _heading(title: str, keys: tuple[str, ...]) -> None:
+    """Draws a section heading unless a lecture link hides every control under it."""
+    if not set(keys) <= set(st.session_state.get(S.HIDDEN, ())):
+        st.subheader(title)
+
+
 def render_network_controls() -> ex.Network:
     """Returns the network the widgets (or a lecture link's fixed values) describe."""
-    st.subheader("Network")
+    _heading("Network", (S.DEPTH, S.WIDTH, S.ACT, S.INIT))
     depth = _shown(S.DEPTH, lambda: st.slider(
         "Hidden layers", *ex.DEPTH_RANGE, key=S.DEPTH,
         help="0 is a single linear layer: linear regression."))
@@ -69,7 +75,7 @@ def render_network_controls() -> ex.Network:
 
 def render_training_controls() -> tuple[ex.Training, int, int]:
     """Returns (training settings, seed, number of seeds) from the widgets or a lecture link."""
-    st.subheader("Training")
+    _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.BATCH, S.SEED, S.SEEDS))
     optimizer = _shown(S.OPT, lambda: st.segmented_control(
         "Optimizer", list(OPTIMIZERS), key=S.OPT, required=True,
         help="Changing it while playing takes effect from the next step, with fresh state."))

@@ -82,9 +82,14 @@ def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
     last = plateaus[-1] if plateaus and plateaus[-1].end >= history.count else None
     kind = last.kind if last else DESCENDING
     if kind == ON_FLOOR:
-        why = ("a linear network computes one line, and no line does better"
-               if run.experiment.network.is_linear else
-               "this network can already fit the points as well as anything can")
+        network = run.experiment.network
+        if network.is_linear:
+            why = "a linear network computes one line, and no line does better"
+        elif network.activation == "square":
+            why = (f"square units make a polynomial of degree at most {2 ** network.depth}, "
+                   "and no such polynomial does better")
+        else:
+            why = "this network can already fit the points as well as anything can"
         return (f"**On the floor** since epoch {last.start}: the gap is {loss - floors.floor:.2e}. "
                 f"It stops here because {why}. More epochs or another learning rate will not "
                 "help; only another architecture or other data moves the floor.")

@@ -17,7 +17,8 @@ from models.run import Run
 MAX_SHARED_PARAMETERS = 50_000
 
 
-@st.cache_data(max_entries=4_000, ttl=3_600, show_spinner=False)
+# 1,000 chunks of ~20 kB (losses, gradient norms and a small state each): at most ~20 MB.
+@st.cache_data(max_entries=1_000, ttl=3_600, show_spinner=False)
 def _chunk(key: tuple, _run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray, dict]:
     # `_run` is left out of the key: `key` already fixes its state (identity, schedule, epoch).
     losses, grad_norms = _run.trainer.run(epochs)
