@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil
 from playwright.async_api import async_playwright
+
+from benchmarks.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -112,13 +113,6 @@ class HealthPoller(threading.Thread):
     def between(self, start: float, end: float) -> list[float]:
         """Returns the answer times of the requests sent between two perf_counter moments."""
         return [took for when, took in self.answers if start <= when <= end]
-
-
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:

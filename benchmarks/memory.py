@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import socket
 import subprocess
 import sys
 import time
@@ -25,17 +24,13 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import sync_playwright
 
+from benchmarks.server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MB = 1024 * 1024
 EPOCHS = 500
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start_server(port: int) -> subprocess.Popen:
@@ -72,7 +67,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = _start_server(port)
     process = psutil.Process(server.pid)

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from benchmarks.server import free_port, wait_for_health
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -50,13 +49,6 @@ new MutationObserver(() => {{
 """
 
 
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(script: str, port: int, log) -> subprocess.Popen:
     """Starts `streamlit run script` on 127.0.0.1:port in the repository (its config applies);
     the repository is on PYTHONPATH so the baseline can import the question's points."""
@@ -65,21 +57,6 @@ def start_server(script: str, port: int, log) -> subprocess.Popen:
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for_health(url: str, server: subprocess.Popen, seconds: float = 90) -> None:
-    """Returns once the server answers /_stcore/health; raises if it exits or never answers."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
 def time_plateau_lab(browser, url: str, seed: int) -> float:
