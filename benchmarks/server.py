@@ -29,3 +29,13 @@ def wait_for_health(url: str, server: subprocess.Popen, seconds: float = 90) -> 
         except OSError:
             time.sleep(0.25)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stops a server started here: terminate, then kill it if it has not exited in 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

@@ -13,6 +13,7 @@ from components import explain
 from components import state as S
 from components.charts import fit_figure, loss_figure, prediction_grid
 from components.compare import compared_curves
+from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
 from components.player import status_text
 from models.floors import Floors
 from models.plateaus import on_floor
@@ -20,8 +21,6 @@ from models.run import Run
 from models.theory import CONSTANT, reference_floors
 
 EXPLAIN_EVERY = 0.5  # seconds between redraws of the explanation's charts while playing
-PLOTLY_CONFIG = {"displaylogo": False,
-                 "toImageButtonOptions": {"format": "png", "scale": 3}}  # slide resolution
 
 
 def sci(value: float | None) -> str:
@@ -32,14 +31,15 @@ def sci(value: float | None) -> str:
 def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], None]:
     """Lays out the live elements' slots for this run; returns the function that fills them."""
     status, story = st.empty(), st.empty()
+    bus = UpdateBus()  # the charts' changes of each redraw travel in it together
     slots = [c.empty() for c in st.columns(4)]
     left, right = st.columns(2)
     with left:
         log_y = st.toggle("Log scale", value=True, key=S.LOG_Y)
-        loss_chart = st.empty()
+        loss_chart = LiveChart("loss", bus, alt="Loss against epoch with its floor")
     with right:
         st.caption("The fit: the points, the network's curve and the least-squares line")
-        fit_chart = st.empty()
+        fit_chart = LiveChart("fit", bus, rank=1, alt="Points and the network's fit")
     st.subheader("Why it stops")
     linear = run.experiment.network.is_linear
     line_readouts = st.empty() if linear else None
@@ -48,7 +48,7 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         if linear:
             st.caption("The landscape of every line y = w x + b: a linear network can only "
                        "move on it, and its lowest point is the floor.")
-            landscape_chart = st.empty()
+            landscape_chart = LiveChart("landscape", bus, rank=2, alt="Loss over slope and intercept")
         else:
             sliced = explain.render_slice(run)
             if sliced is not None:
@@ -56,55 +56,66 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
                                 alt="Loss slice around the current weights")
     with side_column:
         st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
-        grad_chart = st.empty()
+        grad_chart = LiveChart("grad_norm", bus, rank=3, alt="Gradient norm against epoch")
         saxe = st.empty()
+    bus.place()
     scale = reference_floors(run.experiment.points)[CONSTANT]
-    redraws = iter(range(1 << 62))
     compared = compared_curves(run)
     explained_at = [float("-inf")]  # when the explanation's charts were last drawn
 
+    shown: dict[str, object] = {}  # what each slot shows in this script run
+
+    def show(slot: str, content: object, paint: Callable[[], object]) -> None:
+        # Each element sent is work for every browser showing the page: send only changes.
+        if slot not in shown or shown[slot] != content:
+            paint()
+            shown[slot] = content
+
     def draw(run: Run) -> None:
-        # A chart redrawn with the same figure in one script run would repeat its element ID:
-        # a fresh key per redraw keeps them distinct.
-        n = next(redraws)
+        paint(run)
+        bus.flush()
+
+    def paint(run: Run) -> None:
         history = run.history
         loss = float(history.loss[-1]) if history.count else None
-        status.markdown(f"#### {status_text(run, ready)}")
-        slots[0].metric("Loss", sci(loss), help="The MSE at the latest epoch (median over seeds).")
-        slots[1].metric("Floor", sci(floors.floor), help=f"The {floors.label}'s MSE: the lowest "
-                        "loss this network can reach on these points.")
-        slots[2].metric("Gap", sci(None if loss is None else loss - floors.floor),
-                        help="Loss minus floor.")
+        text = status_text(run, ready)
+        show("status", text, lambda: status.markdown(f"#### {text}"))
+        value = sci(loss)
+        show("loss", value, lambda: slots[0].metric(
+            "Loss", value, help="The MSE at the latest epoch (median over seeds)."))
+        show("floor", floors.floor, lambda: slots[1].metric(
+            "Floor", sci(floors.floor),
+            help=f"The {floors.label}'s MSE: the lowest loss this network can reach on these points."))
+        gap = sci(None if loss is None else loss - floors.floor)
+        show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor."))
         if history.last_losses is not None and len(history.last_losses) > 1:
-            done = int(on_floor(history.last_losses, floors.floor, scale).sum())
-            slots[3].metric("Seeds at the floor", f"{done} of {len(history.last_losses)}",
-                            help="Runs whose loss is within 1% of the floor.")
+            done = f"{int(on_floor(history.last_losses, floors.floor, scale).sum())} of " \
+                   f"{len(history.last_losses)}"
+            show("seeds", done, lambda: slots[3].metric(
+                "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
         extra, plateaus = explain.loss_decorations(run, floors, log_y)
         figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared,
                              extra)
-        story.markdown(explain.narrative(run, floors, plateaus))
-        loss_chart.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"loss_chart_{n}",
-                                alt="Loss against epoch with its floor")
+        loss_chart.draw(figure)
         xs = np.asarray(run.experiment.points.xs)
         grid = prediction_grid(xs)
-        fit_chart.plotly_chart(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
-                                          run.trainer.predict(grid), floors),
-                               config=PLOTLY_CONFIG, alt="Points and the network's fit",
-                               key=f"fit_chart_{n}")
-        # The explanation's charts change slowly: while playing they are redrawn at most twice
-        # a second, so the time goes to training; the last redraw of a run always has them.
+        fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
+                                  run.trainer.predict(grid), floors))
+        # The story and the explanation's charts change slowly: while playing they are redrawn
+        # at most twice a second, so the time goes to training and to the loss chart; the last
+        # redraw of a run always has them.
         now = time.monotonic()
         if not (run.finished or not st.session_state.get(S.PLAYING)
                 or now - explained_at[0] >= EXPLAIN_EVERY):
             return
         explained_at[0] = now
+        narrative = explain.narrative(run, floors, plateaus)
+        show("story", narrative, lambda: story.markdown(narrative))
         if linear:
             with line_readouts.container():
                 explain.render_line_readouts(run, floors)
-            landscape_chart.plotly_chart(explain.line_landscape(run), config=PLOTLY_CONFIG,
-                                         key=f"landscape_{n}", alt="Loss over slope and intercept")
-        grad_chart.plotly_chart(explain.grad_norm_chart(run), config=PLOTLY_CONFIG,
-                                key=f"grad_norm_{n}", alt="Gradient norm against epoch")
+            landscape_chart.draw(explain.line_landscape(run))
+        grad_chart.draw(explain.grad_norm_chart(run))
         with saxe.container():
             explain.render_saxe_readouts(run)
 

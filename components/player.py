@@ -1,16 +1,21 @@
 """Play / Pause / Step / Reset, and the live loop that trains between redraws.
 
-While playing, the script trains a chunk of about 0.08 s, redraws the readouts and charts, and
-repeats. Every `st.*` call in a redraw is a point where a pending rerun (a slider moved, Pause
-pressed) stops this script, so the page stays usable; the run itself lives in session state
-and the next script run carries on from where this one stopped.
+While playing, the script trains chunks of about 0.02 s and redraws the readouts and charts
+every REDRAW_EVERY seconds: a little over 10 times a second, not more, because every redraw is
+work for the browser too, and a browser that cannot keep up shows the run later and later.
+Every `st.*` call in a redraw is a point where a pending rerun (a slider moved, Pause pressed)
+stops this script, so the page stays usable; the run itself lives in session state and the
+next script run carries on from where this one stopped.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components import state as S
 from components.compare import remember
@@ -18,6 +23,59 @@ from components.shared_training import compute_shared
 from models.experiment import Experiment
 from models.run import Run
 from models.trainer import chunk_epochs
+
+REDRAW_EVERY = 0.09  # seconds between redraws while playing
+# A browser that shows redraws slower than they come (a slow computer, a busy tab) leaves them
+# queued on the server: past this many messages, the loop trains on without redrawing until the
+# browser catches up, so the page shows the run late by a fraction of a second, not by more and
+# more (and Streamlit does not drop the session when its queue of 500 fills up).
+MAX_UNSENT = 2
+
+
+def _client():
+    """Returns this session's connection to its browser (Streamlit 1.67's Starlette client)."""
+    context = get_script_run_ctx()
+    return Runtime.instance()._session_mgr.get_active_session_info(context.session_id).client
+
+
+def browser_connected() -> bool:
+    """Returns True when a browser shows this session (False in AppTest)."""
+    try:
+        return _client() is not None
+    except Exception:  # no runtime or no active session: nobody to show the page to
+        return False
+
+
+def unsent_messages() -> int:
+    """Returns how many messages wait in the server's queue to this session's browser; 0 when
+    there is no browser (AppTest) or this Streamlit keeps its queue elsewhere."""
+    try:
+        client = _client()
+        return client._send_queue.qsize()
+    except Exception:  # a private detail of Streamlit 1.67's Starlette server; 0 is safe
+        return 0
+
+
+# Streamlit draws most elements with code it loads on first use, showing a grey placeholder
+# until then; a browser kept fully busy by redraws can leave the placeholders up (Play, Pause,
+# the sliders, the charts) until the run ends. So a link's play=1 starts the run only once the
+# page has no placeholder left (or after 15 s): a reported "ready" reruns the script, playing.
+_PAGE_READY = st.components.v2.component("plateau_page_ready", js="""
+export default function ({ setTriggerValue }) {
+  const start = performance.now();
+  const check = () => {
+    const loading = document.querySelector('[data-testid="stSkeleton"]');
+    if (!loading || performance.now() - start > 15000) setTriggerValue("ready", true);
+    else setTimeout(check, 100);
+  };
+  check();
+}
+""")
+
+
+def _page_ready() -> None:
+    if st.session_state.pop(S.WAITING_FOR_PAGE, False):
+        st.session_state[S.PLAYING] = True
 
 
 def _set_playing(playing: bool) -> None:
@@ -27,15 +85,18 @@ def _set_playing(playing: bool) -> None:
     if playing and run is not None and run.finished:
         st.session_state[S.RUN] = None  # Play after the end starts over
     st.session_state[S.PLAYING] = playing
+    st.session_state[S.WAITING_FOR_PAGE] = False
 
 
 def _step() -> None:
     st.session_state[S.PLAYING] = False
+    st.session_state[S.WAITING_FOR_PAGE] = False
     st.session_state[S.STEP] = True
 
 
 def _reset() -> None:
     st.session_state[S.PLAYING] = False
+    st.session_state[S.WAITING_FOR_PAGE] = False
     st.session_state[S.RUN] = None
 
 
@@ -72,6 +133,8 @@ def status_text(run: Run, ready: bool) -> str:
         return f"Finished · epoch {run.epoch}/{total}"
     if not ready:
         return f"Waiting for valid points · epoch {run.epoch}/{total}"
+    if st.session_state.get(S.WAITING_FOR_PAGE):
+        return f"Starting · epoch {run.epoch}/{total}"
     if st.session_state.get(S.PLAYING):
         return f"Playing · epoch {run.epoch}/{total}"
     return f"Paused · epoch {run.epoch}/{total}" if run.epoch else f"Ready · 0/{total} epochs"
@@ -83,6 +146,8 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     draw(run)
     if not ready:
         return
+    if st.session_state.get(S.WAITING_FOR_PAGE):
+        _PAGE_READY(key="page_ready", on_ready_change=_page_ready, height=0)
     if st.session_state.pop(S.STEP, False):
         run.advance(1, compute_shared)
         remember(run)
@@ -90,8 +155,12 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     if not st.session_state.get(S.PLAYING):
         return
     chunk = chunk_epochs(run.experiment)
+    drawn_at = time.monotonic()
     while not run.finished:
         run.advance(chunk, compute_shared)
-        draw(run)
+        if run.finished or (time.monotonic() - drawn_at >= REDRAW_EVERY
+                            and unsent_messages() <= MAX_UNSENT):
+            drawn_at = time.monotonic()
+            draw(run)
     st.session_state[S.PLAYING] = False
     st.rerun()  # redraw the buttons: Play again, not Pause

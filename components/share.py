@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from components import state as S
+from components.player import browser_connected
 from models.experiment import Experiment
 from models.lecture import hide_text, parse_hidden
 from models.query import from_query, to_query, wants_autoplay
@@ -24,7 +25,11 @@ def start_session() -> None:
     st.session_state[S.LINK_WARNINGS] = warnings + hide_warnings
     st.session_state[S.HIDDEN] = hidden
     st.session_state[S.AUTOPLAY] = wants_autoplay(raw)
-    st.session_state[S.PLAYING] = st.session_state[S.AUTOPLAY]
+    # In a browser, play=1 waits until the page has drawn all of itself (see player.py);
+    # without one (AppTest) there is nothing to wait for.
+    waits = st.session_state[S.AUTOPLAY] and browser_connected()
+    st.session_state[S.WAITING_FOR_PAGE] = waits
+    st.session_state[S.PLAYING] = st.session_state[S.AUTOPLAY] and not waits
     st.session_state[S.STARTED] = True
 
 

@@ -20,6 +20,7 @@ POINTS_VERSION = "points_version"  # bumped to give the table fresh contents (a 
 RUN = "run"                    # models.run.Run of this session
 PLAYING = "playing"            # True while the live loop should keep training
 AUTOPLAY = "autoplay"          # the link said play=1
+WAITING_FOR_PAGE = "waiting_for_page"  # play=1: starts once the browser has drawn the page
 HIDDEN = "hidden"              # controls a lecture link hides (models.lecture.CONTROLS names)
 
 

@@ -123,7 +123,7 @@ class Trainer:
                 getattr(self.optimizer, name).copy_(snap[name])
 
 
-def chunk_epochs(experiment: Experiment, budget_seconds: float = 0.08) -> int:
+def chunk_epochs(experiment: Experiment, budget_seconds: float = 0.025) -> int:
     """Returns how many epochs make about `budget_seconds` of training for this experiment.
 
     A deterministic estimate (so chunks of the same run line up across sessions and a cache can

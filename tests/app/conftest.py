@@ -9,6 +9,8 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from components.live_chart import figure_shown
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 # AppTest's default is 3 s; the first run imports torch and plotly, and Play trains a whole
 # run (10,000 epochs) inside one script run.
@@ -31,3 +33,10 @@ def open_page() -> Iterator[Callable[..., AppTest]]:
 
     yield open_
     config.set_option("client.showErrorDetails", shown)
+
+
+@pytest.fixture
+def chart_of() -> Callable[[AppTest, str], dict]:
+    """Returns a function giving the figure ({"data", "layout"}) that the live chart of that
+    name shows on an AppTest page, merged from its elements as the browser merges them."""
+    return lambda at, name: figure_shown([e.proto.bytes for e in at.get("bidi_component")], name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 
@@ -13,7 +12,7 @@ EXPLODING = {"x": "1000000,-1000000,3", "y": "1,2,3", "opt": "sgd", "lr": "10", 
              "play": "1"}
 
 
-def test_a_diverging_run_stops_with_the_epoch_and_keeps_its_chart(open_page):
+def test_a_diverging_run_stops_with_the_epoch_and_keeps_its_chart(open_page, chart_of):
     """SGD at lr 10 on x near 1e6 overflows: the status names the first non-finite epoch, the
     history and the chart keep only the finite epochs before it, and no exception shows."""
     at = open_page(EXPLODING)
@@ -22,8 +21,7 @@ def test_a_diverging_run_stops_with_the_epoch_and_keeps_its_chart(open_page):
     epoch = run.history.diverged_at
     assert epoch is not None and f"#### Diverged at epoch {epoch}" in [m.value for m in at.markdown]
     assert run.history.count == epoch - 1 and np.isfinite(run.history.loss).all()
-    loss_trace = next(t for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-                      if t.get("name") == "loss")
+    loss_trace = next(t for t in chart_of(at, "loss")["data"] if t.get("name") == "loss")
     x = loss_trace["x"]  # plotly sends arrays as typed binary: {"dtype": ..., "bdata": base64}
     epochs = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]) if "bdata" in x else x
     assert list(epochs) == list(range(1, epoch))

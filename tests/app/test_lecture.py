@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from components import state as S
 
 
@@ -29,19 +27,19 @@ def test_an_unknown_control_in_hide_is_named_in_a_warning(open_page):
     assert "frobnicate" in at.warning[0].value
 
 
-def test_finished_runs_stay_on_the_loss_chart_labelled_by_what_differed(open_page):
+def test_finished_runs_stay_on_the_loss_chart_labelled_by_what_differed(open_page, chart_of):
     """After two runs, the second's loss chart carries the first as a faded, labelled curve."""
     at = open_page({"preset": "question", "epochs": "300"})
     at.button(key="play").click().run()
     at.selectbox(key="act").set_value("relu").run()
     at.button(key="play").click().run()
     assert not at.exception
-    loss_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    loss_chart = chart_of(at, "loss")
     names = [trace.get("name") for trace in loss_chart["data"]]
     assert "act=linear" in names and "loss" in names
     assert len(at.session_state[S.COMPARED]) == 2
     at.button(key="clear_compared").click().run()
-    loss_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    loss_chart = chart_of(at, "loss")
     assert "act=linear" not in [trace.get("name") for trace in loss_chart["data"]]
 
 

@@ -19,7 +19,7 @@ from models.run import Run
 from models.trainer import Trainer, chunk_epochs
 
 QUESTION = PRESETS["question"].experiment
-LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # three chunks of the live loop
+LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # several chunks of the live loop
 
 
 @pytest.fixture(autouse=True)

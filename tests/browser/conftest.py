@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.server import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,12 +68,7 @@ def app_url() -> Iterator[str]:
         _wait_healthy(url, server, log)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 # Package scope, not session: the sync Playwright keeps an event loop running on the main

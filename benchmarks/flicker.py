@@ -1,0 +1,475 @@
+"""Do the live charts flicker? st.plotly_chart against live_chart, in the real page, side by side.
+
+usage: python -m benchmarks.flicker [--seconds 5] [--rounds 1] [--link URL_PATH]
+                                    [--variants plotly_chart,live_chart]
+
+Each variant gets its own `streamlit run` on a free 127.0.0.1 port (the repository's config, a
+fresh cache) and its own tabs of one headless Chromium:
+
+- plotly_chart: the page as it was before live_chart. Each draw is `st.plotly_chart` into an
+  `st.empty` with a fresh key (an element key may be used once per script run); the server runs
+  app.py with components.live_chart.LiveChart swapped for PlotlyChartSlot below.
+- live_chart: app.py as it is.
+
+1. Flicker. Opens `/?preset=question&epochs=100000&play=1`; once both charts have shown a
+   curve, samples the page with page.evaluate about every 50 ms for `--seconds`, while the
+   status says Playing. A monitor installed before the page's scripts counts, in the page: plot
+   divs created (every element that becomes a Plotly graph div); status line changes (redraws
+   shown); and on every animation frame, whether the loss and fit charts show a visible curve
+   (a path with a line in it, not hidden: a new st.plotly_chart is visibility: hidden until it
+   has measured its width) and whether the curve changed. Websocket frames give the redraws
+   the server sent and their bytes.
+2. Zoom. In a fresh tab on its own seed, a zoom box dragged across the loss chart (a user's
+   zoom), then `Plotly.relayout` of the x range (an edit by code, which Plotly's uirevision does
+   not protect): is the range still shown after the next 3 redraws?
+3. Robustness (live_chart only): Log scale toggled while playing (a rerun) keeps the same plot
+   divs and the user's zoom; a reload draws both charts again; two tabs at once each draw their
+   own run.
+
+Printed: one column per variant and round (`--rounds` takes turns, for a machine whose load
+changes), then the checks; the exit status is 1 if a check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from benchmarks.classroom import CHROMIUM, FLAGS, ROOT
+from benchmarks.server import free_port, stop, wait_for_health
+
+LINK = "/?preset=question&epochs=100000&play=1"
+# The zoom and robustness tests each open a fresh tab on their own seed (a cached run would
+# replay in a blink). One point per step makes a run last three times as many chunks, so it is
+# still playing when the test acts; 16 seeds add the min-max band to the loss chart.
+TEST_LINK = "/?preset=question&epochs=100000&seeds=16&batch=1&play=1"
+SAMPLE_EVERY = 0.05  # seconds between page.evaluate samples
+ZOOM = [1000, 3000]   # the x range (epochs) Plotly.relayout sets on the loss chart
+ZOOM_REDRAWS = 3      # redraws a zoom must survive
+STATUS_MARK = "Playing · epoch".encode()  # in every websocket message that redraws the status
+
+# Runs app.py with the old chart drawing in place of LiveChart (live_view imports it by name).
+BASELINE_ENTRY = """\
+import runpy, sys
+sys.path.insert(0, {root!r})
+from benchmarks import flicker
+from components import live_chart
+live_chart.LiveChart = flicker.PlotlyChartSlot
+runpy.run_path({app!r}, run_name="__main__")
+"""
+
+
+class PlotlyChartSlot:
+    """The charts before live_chart: each draw is st.plotly_chart into an st.empty, with a fresh
+    key (an element key may be used once per script run), so each draw mounts a new chart."""
+
+    def __init__(self, name: str, bus=None, height: int | None = None, *, alt: str = "",
+                 rank: int = 0, config: dict | None = None,
+                 theme: str | None = "streamlit") -> None:
+        from components.live_chart import PLOTLY_CONFIG
+        self._slot, self._name, self._alt = st.empty(), name, alt
+        self._config, self._theme = PLOTLY_CONFIG if config is None else config, theme
+        self._draws = 0
+
+    def draw(self, fig) -> None:
+        """Draws fig as a new st.plotly_chart in the slot."""
+        self._draws += 1
+        self._slot.plotly_chart(fig, config=self._config, alt=self._alt, theme=self._theme,
+                                key=f"{self._name}_chart_{self._draws}")
+
+
+# Installed before the page's own scripts. Counts, in the page itself (page.evaluate is too slow
+# on a busy machine to see every change): Plotly graph divs as they appear; status line changes;
+# and on every animation frame (the frame about to be painted), whether each chart shows a
+# visible curve and whether that curve changed.
+MONITOR_JS = """
+(() => {
+  const m = window.__flicker = {
+    plots: 0, frames: 0, redraws: 0, status: "", counting: false, columns: {},
+    blank: { loss: 0, fit: 0 }, painted: { loss: 0, fit: 0 }, seen: { loss: false, fit: false },
+    last: { loss: "", fit: "" } };
+  const tag = (el) => { if (!el.__flickerId) el.__flickerId = ++m.plots; };
+  const readStatus = () => {
+    const h = [...document.querySelectorAll("h4")].find((h) => h.textContent.includes("epoch"));
+    const status = h ? h.textContent : m.status;
+    if (status !== m.status && m.counting) m.redraws += 1;
+    m.status = status;
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === "attributes") {
+        if (r.target.classList && r.target.classList.contains("js-plotly-plot")) tag(r.target);
+      } else {
+        for (const n of r.addedNodes) {
+          if (n.nodeType !== 1) continue;
+          if (n.classList.contains("js-plotly-plot")) tag(n);
+          n.querySelectorAll(".js-plotly-plot").forEach(tag);
+        }
+      }
+    }
+    readStatus();
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true,
+                         attributeFilter: ["class"] });
+  // The loss chart's column holds the Log scale toggle; the fit chart's, its caption.
+  const LABELS = { loss: "Log scale", fit: "The fit:" };
+  const column = (name) => {
+    const cached = m.columns[name];
+    if (cached && cached.isConnected) return cached;
+    const found = [...document.querySelectorAll('[data-testid="stColumn"]')]
+      .find((c) => c.textContent.includes(LABELS[name]) && c.querySelector(".js-plotly-plot"));
+    return (m.columns[name] = found || null);
+  };
+  m.chart = (name) => {
+    const col = column(name), plot = col && col.querySelector(".js-plotly-plot");
+    const line = plot && plot.querySelector(".scatterlayer .trace path.js-line");
+    const d = line ? line.getAttribute("d") || "" : "";
+    // A curve is shown if its path is a line (not a dot) that is not hidden: a new
+    // st.plotly_chart stays visibility: hidden until it has measured its width.
+    const drawn = d.includes("L") &&
+      line.checkVisibility({ visibilityProperty: true, opacityProperty: true });
+    return { plot, id: plot ? plot.__flickerId || 0 : 0, drawn, d };
+  };
+  const frame = () => {
+    for (const name of ["loss", "fit"]) {
+      const { drawn, d } = m.chart(name);
+      m.seen[name] = m.seen[name] || drawn;
+      if (m.counting && !drawn) m.blank[name] += 1;
+      if (m.counting && drawn && d !== m.last[name]) m.painted[name] += 1;
+      if (drawn) m.last[name] = d;
+    }
+    if (m.counting) m.frames += 1;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})();
+"""
+
+SAMPLE_JS = """() => {
+  const m = window.__flicker, chart = (name) => {
+    const c = m.chart(name);
+    return { id: c.id, drawn: c.drawn };
+  };
+  return { status: m.status, loss: chart("loss"), fit: chart("fit") };
+}"""
+
+COUNTERS_JS = """() => {
+  const m = window.__flicker, drawnBy = document.querySelector(".plateau-live-chart")
+    ? "live_chart" : document.querySelector('[data-testid="stPlotlyChart"]') ? "st.plotly_chart"
+    : "nothing";
+  return { plots: m.plots, frames: m.frames, redraws: m.redraws, status: m.status, drawnBy,
+           blank: { ...m.blank }, painted: { ...m.painted } };
+}"""
+
+RANGE_JS = """() => {
+  const m = window.__flicker, plot = m.chart("loss").plot;
+  return { redraws: m.redraws, status: m.status,
+           range: plot && plot._fullLayout ? plot._fullLayout.xaxis.range.slice() : null };
+}"""
+
+DRAG_AREA_JS = """() => {
+  const plot = window.__flicker.chart("loss").plot, area = plot && plot.querySelector(".nsewdrag");
+  if (!area) return null;  // between two st.plotly_chart mounts
+  const r = area.getBoundingClientRect();
+  return [r.x, r.y, r.width, r.height];
+}"""
+
+RELAYOUT_JS = """(range) => {
+  const plot = window.__flicker.chart("loss").plot;
+  return window.Plotly.relayout(plot, { "xaxis.range": range })
+    .then(() => plot._fullLayout.xaxis.range.slice());
+}"""
+
+
+@dataclass
+class Result:
+    """What one variant's page did while playing."""
+
+    variant: str
+    load: float = 0.0  # the machine's 1-minute load average when sampling began
+    seconds: float = 0.0
+    samples: list[dict] = field(default_factory=list)
+    start: dict = field(default_factory=dict)  # the page's counters when sampling began
+    end: dict = field(default_factory=dict)    # and when it ended
+    ws_bytes: int = 0
+    ws_redraws: int = 0  # websocket messages that carried a status line: redraws sent
+    ws_messages: int = 0
+    zooms: dict[str, str] = field(default_factory=dict)
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+
+    def grew(self, pick: Callable[[dict], int]) -> int:
+        """Returns how much one of the page's counters grew while sampling."""
+        return pick(self.end) - pick(self.start)
+
+    def blank_samples(self, chart: str) -> int:
+        """Returns the samples in which the chart showed no curve."""
+        return sum(not s[chart]["drawn"] for s in self.samples)
+
+
+def epoch(status: str) -> int:
+    """Returns the epoch in a status line like 'Playing · epoch 5120/100000'."""
+    try:
+        return int(status.split("epoch ")[1].split("/")[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+@contextmanager
+def server(variant: str, log: Path) -> Iterator[str]:
+    """Serves the app as `variant` on a free port; yields its base URL, stops it afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = ROOT / "app.py"
+        if variant == "plotly_chart":
+            script = Path(tmp) / "plotly_chart_app.py"
+            script.write_text(BASELINE_ENTRY.format(root=str(ROOT), app=str(ROOT / "app.py")))
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.baseUrlPath=",
+             "--browser.gatherUsageStats=false"],
+            cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            try:
+                wait_for_health(url, process)
+            except RuntimeError as error:
+                sys.exit(f"{error}:\n{log.read_text()[-3000:]}")
+            yield url
+        finally:
+            stop(process)
+
+
+def open_page(browser, url: str, errors: list[str]) -> tuple[Page, list[int]]:
+    """Returns a new tab (its own session) on url with the monitor installed, and its websocket
+    counts [bytes, messages carrying a status line, messages], which grow as frames arrive."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+    page.add_init_script(MONITOR_JS)
+    received = [0, 0, 0]
+
+    def count(payload: bytes | str) -> None:
+        data = payload.encode() if isinstance(payload, str) else payload
+        received[0] += len(data)
+        received[1] += STATUS_MARK in data  # one per redraw the server sent
+        received[2] += 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", count))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return page, received
+
+
+def wait_drawn(page: Page, timeout: float = 180) -> None:
+    """Returns once both charts have shown a curve; raises TimeoutError if they never do."""
+    page.wait_for_function("() => window.__flicker.seen.loss && window.__flicker.seen.fit",
+                           timeout=timeout * 1000)
+
+
+def sample(page: Page, seconds: float, result: Result, received: list[int]) -> None:
+    """Samples the page every SAMPLE_EVERY s for `seconds` or until play stops, into result."""
+    page.evaluate("() => { window.__flicker.counting = true; }")
+    result.load = os.getloadavg()[0]
+    result.start, ws_start, t0 = page.evaluate(COUNTERS_JS), list(received), time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        result.samples.append(page.evaluate(SAMPLE_JS))
+        if not result.samples[-1]["status"].startswith("Playing"):
+            break
+        time.sleep(SAMPLE_EVERY)
+    result.end, result.seconds = page.evaluate(COUNTERS_JS), time.monotonic() - t0
+    result.ws_bytes, result.ws_redraws, result.ws_messages = (
+        now - then for now, then in zip(received, ws_start))
+    page.evaluate("() => { window.__flicker.counting = false; }")
+
+
+def after_redraws(page: Page, redraws: int) -> dict:
+    """Returns the loss chart's x range once the page has redrawn `redraws` more times."""
+    first = now = page.evaluate(RANGE_JS)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = page.evaluate(RANGE_JS)
+        if now["redraws"] - first["redraws"] >= redraws or not now["status"].startswith("Playing"):
+            return now | {"redraws": now["redraws"] - first["redraws"]}
+        time.sleep(SAMPLE_EVERY)
+    return now | {"redraws": now["redraws"] - first["redraws"]}
+
+
+def fresh_page(browser, url: str, link: str, seed: int) -> Page:
+    """Returns a new tab on link with its own seed (so no cached run replays at once), playing,
+    once both charts have drawn a curve."""
+    page, _ = open_page(browser, f"{url}{link}&seed={seed}", [])
+    wait_drawn(page)
+    return page
+
+
+def drag_zoom(page: Page) -> None:
+    """Drags a zoom box across the middle of the loss chart's plot area, as a user does."""
+    x, y, width, height = page.wait_for_function(DRAG_AREA_JS, timeout=30_000).json_value()
+    page.mouse.move(x + 0.1 * width, y + 0.5 * height)
+    page.mouse.down()
+    page.mouse.move(x + 0.2 * width, y + 0.5 * height + 2, steps=4)  # flat: an x-only zoom
+    page.mouse.move(x + 0.3 * width, y + 0.5 * height + 2, steps=4)
+    page.mouse.up()
+
+
+def zoom_test(page: Page, how: str) -> str:
+    """Returns what became of a zoom on the loss chart after the next ZOOM_REDRAWS redraws.
+    `drag`: a zoom box dragged with the mouse, as a user zooms; `relayout`: Plotly.relayout, an
+    edit by the page's own code, which uirevision does not keep (Plotly keeps only GUI edits)."""
+    page.evaluate("() => { window.__flicker.counting = true; }")  # redraws count from here
+    if how == "drag":
+        drag_zoom(page)
+        zoomed = page.evaluate(RANGE_JS)["range"]
+    else:
+        zoomed = page.evaluate(RELAYOUT_JS, ZOOM)
+    later = after_redraws(page, ZOOM_REDRAWS)
+    page.evaluate("() => { window.__flicker.counting = false; }")
+    shown = "none" if later["range"] is None else "{:.0f}-{:.0f}".format(*later["range"])
+    if zoomed is None or zoomed[1] - zoomed[0] > 50_000:
+        return f"did not take (shows {shown})"
+    kept = later["range"] is not None and all(
+        abs(a - b) <= 1e-6 * abs(b) + 1e-9 for a, b in zip(later["range"], zoomed))
+    if later["redraws"] < ZOOM_REDRAWS:
+        return f"not tested: {later['redraws']} redraws before play stopped"
+    return f"{'kept' if kept else 'lost'}: {shown} after {later['redraws']} redraws"
+
+
+def measure(browser, variant: str, seconds: float, link: str, log_dir: Path) -> Result:
+    """Returns what the page did while playing, for one variant on its own server."""
+    result, errors = Result(variant), []
+    with server(variant, log_dir / f"flicker_{variant}.log") as url:
+        page, received = open_page(browser, url + link, errors)
+        wait_drawn(page)
+        sample(page, seconds, result, received)
+        page.context.close()
+        for seed, how in enumerate(("drag", "relayout"), start=101):
+            page = fresh_page(browser, url, TEST_LINK, seed)
+            result.zooms[how] = zoom_test(page, how)
+            page.context.close()
+        if variant == "live_chart":
+            result.checks = robustness_checks(browser, url)
+            result.checks.append(("the page draws its charts with live_chart",
+                                  result.end["drawnBy"] == "live_chart",
+                                  f"drawn by {result.end['drawnBy']}; else components/"
+                                  "live_view.py does not make its charts with LiveChart"))
+        result.checks += [("no page errors", not errors, "; ".join(errors)[:200])]
+    return result
+
+
+def robustness_checks(browser, url: str) -> list[tuple[str, bool, str]]:
+    """Returns (check, passed, detail) for a rerun while playing, a reload and two tabs."""
+    checks = []
+    page = fresh_page(browser, url, TEST_LINK, 103)
+    drag_zoom(page)  # the user zooms, then changes a widget
+    zoomed = page.evaluate(RANGE_JS)["range"]
+    ids = page.evaluate("() => [window.__flicker.chart('loss').id, "
+                        "window.__flicker.chart('fit').id, window.__flicker.plots]")
+    page.evaluate("() => { window.__flicker.counting = true; }")
+    page.get_by_text("Log scale", exact=True).click()  # a rerun while playing
+    page.wait_for_function("() => { const p = window.__flicker.chart('loss').plot; "
+                           "return p && p._fullLayout && p._fullLayout.yaxis.type === 'linear'; }",
+                           timeout=20_000)
+    after = after_redraws(page, 2)
+    now = page.evaluate("() => [window.__flicker.chart('loss').id, "
+                        "window.__flicker.chart('fit').id, window.__flicker.plots]")
+    kept = after["range"] is not None and zoomed[1] - zoomed[0] < 50_000 and all(
+        abs(a - b) <= 1e-6 * abs(b) + 1e-9 for a, b in zip(after["range"], zoomed))
+    checks.append(("Log scale toggled while playing: linear axis, the same plots, zoom kept",
+                   now == ids and kept and after["redraws"] >= 2,
+                   f"loss and fit plot ids {ids[:2]} -> {now[:2]}, plot divs created on the page "
+                   f"{ids[2]} -> {now[2]}, x range "
+                   f"{zoomed} -> {after['range']}, {after['redraws']} redraws after, "
+                   f"{after['status']!r}"))
+    page.reload()
+    try:
+        wait_drawn(page, timeout=30)
+        checks.append(("page reloaded: both charts drawn again", True, page.evaluate(
+            "() => window.__flicker.status")))
+    except PlaywrightTimeout:
+        checks.append(("page reloaded: both charts drawn again", False, "no curves after 30 s"))
+    other = fresh_page(browser, url, TEST_LINK.replace("preset=question", "preset=relu"), 104)
+    tabs = (page, other)
+    first = [tab.evaluate("() => [window.__flicker.status, window.__flicker.chart('fit').d]")
+             for tab in tabs]
+    time.sleep(2)
+    then = [tab.evaluate("() => [window.__flicker.status, window.__flicker.chart('fit').d]")
+            for tab in tabs]
+    checks.append(("two tabs (question, relu): each draws its own run", then[0][1] != then[1][1],
+                   f"statuses {first[0][0]!r} -> {then[0][0]!r} and {first[1][0]!r} -> "
+                   f"{then[1][0]!r}"))
+    for tab in tabs:
+        tab.context.close()
+    return checks
+
+
+def report(results: list[Result]) -> str:
+    """Returns the side-by-side table of the variants' numbers."""
+    def per_second(pick: Callable[[dict], int]) -> Callable[[Result], str]:
+        return lambda r: f"{r.grew(pick) / r.seconds:.1f}"
+
+    def blank_frames(chart: str) -> Callable[[Result], str]:
+        return lambda r: f"{r.grew(lambda c: c['blank'][chart])} of {r.grew(lambda c: c['frames'])}"
+
+    def blank_samples(chart: str) -> Callable[[Result], str]:
+        return lambda r: f"{r.blank_samples(chart)} of {len(r.samples)}"
+
+    rows: list[tuple[str, Callable[[Result], str]]] = [
+        ("charts drawn by", lambda r: r.end["drawnBy"]),
+        ("machine load average (1 min)", lambda r: f"{r.load:.1f} on {os.cpu_count()} CPUs"),
+        ("seconds sampled while Playing", lambda r: f"{r.seconds:.1f}"),
+        ("redraws/s sent (websocket)", lambda r: f"{r.ws_redraws / r.seconds:.1f}"),
+        ("redraws/s shown (status line changes)", per_second(lambda c: c["redraws"])),
+        ("epochs trained/s", per_second(lambda c: epoch(c["status"]))),
+        ("plot divs created (whole page)", lambda r: str(r.grew(lambda c: c["plots"]))),
+        ("loss chart: samples with no curve", blank_samples("loss")),
+        ("fit chart: samples with no curve", blank_samples("fit")),
+        ("loss chart: frames with no curve", blank_frames("loss")),
+        ("fit chart: frames with no curve", blank_frames("fit")),
+        ("loss curve updates painted/s", per_second(lambda c: c["painted"]["loss"])),
+        ("browser frames/s", per_second(lambda c: c["frames"])),
+        ("websocket kB per redraw sent", lambda r: f"{r.ws_bytes / 1000 / max(r.ws_redraws, 1):.0f}"),
+        ("websocket messages per redraw", lambda r: f"{r.ws_messages / max(r.ws_redraws, 1):.1f}"),
+        ("zoom by mouse drag", lambda r: r.zooms.get("drag", "")),
+        ("zoom by Plotly.relayout", lambda r: r.zooms.get("relayout", "")),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{'':{width}}  " + "  ".join(f"{r.variant:>30}" for r in results)]
+    lines += [f"{name:{width}}  " + "  ".join(f"{cell(r):>30}" for r in results)
+              for name, cell in rows]
+    for r in results:
+        for check, passed, detail in r.checks:
+            lines.append(f"{r.variant}: {'ok  ' if passed else 'FAIL'} {check} ({detail})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="sampling time per variant")
+    parser.add_argument("--link", default=LINK, help=f"the page to open (default {LINK})")
+    parser.add_argument("--variants", default="plotly_chart,live_chart")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the variants this many times, taking turns (default 1)")
+    args = parser.parse_args()
+    log_dir = ROOT / "artifacts"
+    log_dir.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        results = [measure(browser, variant, args.seconds, args.link, log_dir)
+                   for _ in range(args.rounds) for variant in args.variants.split(",")]
+        browser.close()
+    print(report(results))
+    failed = [c for r in results for c in r.checks if not c[1]]
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Live charts: light messages, nothing sent when nothing changed, and a slow browser served
+fewer redraws instead of a growing queue."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+from streamlit.testing.v1 import AppTest
+
+import components.player
+from components.charts import MAX_POINTS, fit_figure, loss_figure, prediction_grid
+from components.live_chart import figure_shown, to_json
+from models.floors import floors
+from models.presets import PRESETS
+from models.run import Run
+from tests.app.reading import readouts, status
+
+QUESTION = PRESETS["question"].experiment
+
+
+def test_a_100000_epoch_loss_chart_sends_under_100_kb():
+    """A 100,000-epoch run of 32 seeds keeps its full history, but its loss figure (median,
+    band, floors) sends at most MAX_POINTS points per trace: under 100 KB of JSON as sent."""
+    run = Run(QUESTION.with_(epochs=100_000, seeds=32))
+    run.advance(100_000)
+    assert run.history.count == 100_000
+    figure = loss_figure(run.history, floors(QUESTION.points, QUESTION.network), True, 100_000)
+    sizes = [len(trace.x) for trace in figure.data]
+    size = len(to_json(figure.to_dict()))
+    assert max(sizes) <= MAX_POINTS and size < 100_000, (sizes, size)
+
+
+def test_a_fit_curve_changing_below_a_pixel_sends_the_same_figure():
+    """Predictions that differ by far less than a pixel give the same figure, so the live page
+    sends nothing for the fit chart once a run settles."""
+    xs, ys = np.array(QUESTION.points.xs), np.array(QUESTION.points.ys)
+    grid = prediction_grid(xs)
+    floor = floors(QUESTION.points, QUESTION.network)
+    curve = np.array([0.2 * grid + 0.01])
+    first = fit_figure(xs, ys, grid, curve, floor)
+    assert to_json(first) == to_json(fit_figure(xs, ys, grid, curve + 1e-9, floor))
+    assert to_json(first) != to_json(fit_figure(xs, ys, grid, curve + 1e-3, floor))
+
+
+def _live_script() -> None:
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from components.live_chart import LiveChart, UpdateBus
+
+    bus = UpdateBus()
+    chart = LiveChart("demo", bus)
+    bus.place()
+    for ys in st.session_state["frames"]:
+        chart.draw(go.Figure(go.Scatter(x=[0, 1, 2], y=ys)))
+        bus.flush()
+
+
+def _elements(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.bytes) for e in at.get("bidi_component")]
+
+
+def test_a_live_chart_sends_its_host_once_then_only_what_changed():
+    """The first draw of a script run sends the whole figure; a redraw with the same figure
+    sends nothing; a changed one sends one update with only the changed trace, and the page
+    shows the latest figure."""
+    at = AppTest.from_function(_live_script)
+    at.session_state["frames"] = [[1, 2, 3], [1, 2, 3]]
+    at.run()
+    assert not at.exception
+    assert [("host" in e, "updates" in e) for e in _elements(at)] == [(True, False)]
+
+    at.session_state["frames"] = [[1, 2, 3], [1, 2, 3], [3, 2, 1]]
+    at.run()
+    elements = _elements(at)
+    assert [("host" in e, "updates" in e) for e in elements] == [(True, False), (False, True)]
+    (update,) = elements[1]["updates"]
+    assert update["layout"] is None and list(update["traces"]) == ["0"]
+    shown = go.Figure(figure_shown([e.proto.bytes for e in at.get("bidi_component")], "demo"))
+    assert list(shown.data[0].y) == [3, 2, 1]
+
+
+def test_a_browser_that_falls_behind_gets_fewer_redraws_and_the_last_one(open_page,
+                                                                      monkeypatch):
+    """While the browser's queue is full the loop trains on without redrawing; the run still
+    finishes and the page ends on its last epoch."""
+    asked = []
+
+    def full_queue() -> int:
+        asked.append(1)
+        return components.player.MAX_UNSENT + 1
+
+    monkeypatch.setattr(components.player, "unsent_messages", full_queue)
+    at = open_page({"preset": "question", "epochs": "3000", "play": "1"})
+    assert not at.exception and asked
+    run = at.session_state["run"]
+    assert status(at) == "Finished · epoch 3000/3000"
+    assert readouts(at)["Loss"] == f"{run.history.loss[-1]:.3e}"

@@ -1,0 +1,96 @@
+"""The live loss chart updates in place: the same plot through every redraw, the user's zoom
+kept, a Log scale switch while playing taken in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.dom import screenshot, status_lines
+
+pytestmark = pytest.mark.browser
+
+# Long enough to still be playing while the test watches: a fresh seed (no cached run), and
+# one point per step for 16 seeds, which makes 100,000 epochs take many seconds.
+LINK = "/?preset=question&epochs=100000&seeds=16&batch=1&seed=4242&play=1"
+LOSS_PLOT = ".st-key-live_chart_loss .js-plotly-plot"
+DRAWN = f"() => {{ const p = document.querySelector('{LOSS_PLOT}'); " \
+        "return !!(p && p._fullLayout && p.querySelector('.scatterlayer path.js-line')); }"
+# Tags the loss chart's plot element and returns what it shows: a new element would not carry
+# the tag (a remount), an unchanged curve would keep its path.
+READ = f"""() => {{
+  const plot = document.querySelector('{LOSS_PLOT}');
+  if (!plot.__tag) plot.__tag = Math.random();
+  const paths = [...plot.querySelectorAll('.scatterlayer path.js-line')].map(p => p.getAttribute('d'));
+  return {{ tag: plot.__tag, paths: paths.join('|'), range: plot._fullLayout.xaxis.range.slice(),
+           type: plot._fullLayout.yaxis.type }};
+}}"""
+
+
+def _epoch(page) -> int:
+    for line in status_lines(page):
+        found = re.search(r"Playing · epoch (\d+)/", line)
+        if found:
+            return int(found.group(1))
+    return -1
+
+
+def _wait_epochs(page, more: int) -> None:
+    """Returns once the status line shows `more` epochs past what it shows now."""
+    start = _epoch(page)
+    page.wait_for_function(
+        "([start, more]) => [...document.querySelectorAll('h4')].some(h => {"
+        "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
+        "  return m && Number(m[1]) >= start + more; })", arg=[start, more], timeout=60_000)
+
+
+def _next_curve(page, shown: dict) -> dict:
+    """Returns what the loss chart shows once its curve differs from `shown`'s."""
+    page.wait_for_function(f"(paths) => [...document.querySelectorAll('{LOSS_PLOT} "
+                           ".scatterlayer path.js-line')].map(p => p.getAttribute('d'))"
+                           ".join('|') !== paths", arg=shown["paths"], timeout=60_000)
+    return page.evaluate(READ)
+
+
+def test_the_loss_chart_updates_in_place_and_keeps_the_zoom(new_page):
+    """While playing, redraws change the curve on the same plot element (no remount, no blank
+    frame), and an x range the user zoomed to survives them."""
+    page = new_page(LINK)
+    page.wait_for_function(DRAWN, timeout=90_000)
+    first = page.evaluate(READ)
+    later = _next_curve(page, first)
+    assert later["tag"] == first["tag"], "the loss chart was mounted again"
+
+    area = page.locator(f"{LOSS_PLOT} .nsewdrag").first
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 0.2 * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.4 * box["width"], y + 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"() => document.querySelector('{LOSS_PLOT}')._fullLayout.xaxis"
+                           ".range[1] < 50000", timeout=10_000)
+    zoomed_to = page.evaluate(READ)
+    zoomed = zoomed_to["range"]
+    assert zoomed[1] - zoomed[0] < 0.5 * 100_000, f"the drag did not zoom: {zoomed}"
+    after = _next_curve(page, zoomed_to)
+    assert after["tag"] == first["tag"]
+    assert after["range"] == pytest.approx(zoomed), "the zoom was lost on a redraw"
+    screenshot(page, "live_chart_zoomed")
+
+
+def test_log_scale_switched_while_playing_redraws_the_same_plot(new_page):
+    """Switching Log scale off while playing gives the same plot a linear axis, and the run
+    plays on."""
+    page = new_page(LINK.replace("seed=4242", "seed=4243"))
+    page.wait_for_function(DRAWN, timeout=90_000)
+    first = page.evaluate(READ)
+    assert first["type"] == "log"
+    page.get_by_text("Log scale", exact=True).click()
+    page.wait_for_function(
+        f"() => document.querySelector('{LOSS_PLOT}')._fullLayout.yaxis.type === 'linear'",
+        timeout=60_000)
+    _wait_epochs(page, 1000)
+    assert page.evaluate(READ)["tag"] == first["tag"]
