@@ -20,7 +20,7 @@ from models.plateaus import on_floor
 from models.run import Run
 from models.theory import CONSTANT, reference_floors
 
-EXPLAIN_EVERY = 0.5  # seconds between redraws of the explanation's charts while playing
+EXPLAIN_EVERY = 1.0  # seconds between redraws of the explanation's charts while playing
 
 
 def sci(value: float | None) -> str:
@@ -102,7 +102,7 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
                                   run.trainer.predict(grid), floors))
         # The story and the explanation's charts change slowly: while playing they are redrawn
-        # at most twice a second, so the time goes to training and to the loss chart; the last
+        # about once a second, so the time goes to training and to the loss chart; the last
         # redraw of a run always has them.
         now = time.monotonic()
         if not (run.finished or not st.session_state.get(S.PLAYING)
