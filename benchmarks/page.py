@@ -5,9 +5,10 @@ usage: python -m benchmarks.page [--rounds R]
 Starts app.py and benchmarks/baseline_app.py, each with `streamlit run ... --server.headless=true
 --server.port=P --server.address=127.0.0.1` on a free loopback port, and drives both in one
 headless Chromium (Playwright), alternating apps in every round; medians over the rounds.
-- Plateau Lab: opens `/?preset=question&play=1&seed=S` (a fresh seed each round, so the shared
-  training cache never serves a run another round trained) and times from the first
-  "Playing · epoch" status to "Finished · epoch 10000/10000".
+- Plateau Lab: opens `/?preset=question&seed=S` (a fresh seed each round, so the shared
+  training cache never serves a run another round trained), waits until the page has drawn all
+  of itself, clicks Play and times from the click to "Finished · epoch 10000/10000" (a
+  "Playing · epoch" status must have been shown in between).
 - Baseline: opens `/`, clicks Train and times from the click to its "Finished" text.
 The times are taken inside the page (performance.now() in a MutationObserver), so polling from
 Python adds nothing. Both servers are stopped at the end, also on errors.
@@ -60,16 +61,22 @@ def start_server(script: str, port: int, log) -> subprocess.Popen:
 
 
 def time_plateau_lab(browser, url: str, seed: int) -> float:
-    """Returns seconds from the first "Playing" status to "Finished" on our app."""
+    """Returns seconds from clicking Play to "Finished" on our app."""
     page = browser.new_page()
     page.add_init_script(WATCH_TEXTS)
-    page.goto(f"{url}/?preset=question&play=1&seed={seed}")
+    page.goto(f"{url}/?preset=question&seed={seed}")
+    button = page.get_by_role("button", name="Play")
+    button.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')",
+                           timeout=TIMEOUT_MS)  # the page has drawn all of itself
+    start = page.evaluate("performance.now()")
+    button.click()
     page.wait_for_function(f"{FINISHED!r} in window.__seen", timeout=TIMEOUT_MS)
     seen = page.evaluate("window.__seen")
     page.close()
     if PLAYING not in seen:
         raise RuntimeError("Plateau Lab finished without ever showing a Playing status")
-    return (seen[FINISHED] - seen[PLAYING]) / 1000
+    return (seen[FINISHED] - start) / 1000
 
 
 def time_baseline(browser, url: str) -> float:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.web.server.starlette.starlette_websocket import StarletteSessionClient
 
 from components import state as S
 from components.compare import remember
@@ -39,9 +40,10 @@ def _client():
 
 
 def browser_connected() -> bool:
-    """Returns True when a browser shows this session (False in AppTest)."""
+    """Returns True when a browser shows this session: False in AppTest and for Streamlit's
+    agent API, which run the script without drawing anything."""
     try:
-        return _client() is not None
+        return isinstance(_client(), StarletteSessionClient)
     except Exception:  # no runtime or no active session: nobody to show the page to
         return False
 
@@ -155,12 +157,15 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     if not st.session_state.get(S.PLAYING):
         return
     chunk = chunk_epochs(run.experiment)
-    drawn_at = time.monotonic()
+    next_draw = time.monotonic() + REDRAW_EVERY
     while not run.finished:
         run.advance(chunk, compute_shared)
-        if run.finished or (time.monotonic() - drawn_at >= REDRAW_EVERY
-                            and unsent_messages() <= MAX_UNSENT):
-            drawn_at = time.monotonic()
+        now = time.monotonic()
+        if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
             draw(run)
+            # A redraw that took long (a busy server: a class on one link) waits as long again
+            # before the next, so at most half of each session's time goes to drawing.
+            took = time.monotonic() - now
+            next_draw = now + max(REDRAW_EVERY, 2 * took)
     st.session_state[S.PLAYING] = False
     st.rerun()  # redraw the buttons: Play again, not Pause
