@@ -13,7 +13,7 @@ from components.share import render_link_warnings, start_session, sync_link
 from models.experiment import Experiment
 from models.floors import floors
 
-st.set_page_config(page_title="Plateau Lab", page_icon=":material/landscape:", layout="wide")
+st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
 start_session()
 
 with st.sidebar:
