@@ -10,8 +10,10 @@ next script run carries on from where this one stopped.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 from streamlit.runtime import Runtime
@@ -31,6 +33,34 @@ REDRAW_EVERY = 0.09  # seconds between redraws while playing
 # browser catches up, so the page shows the run late by a fraction of a second, not by more and
 # more (and Streamlit does not drop the session when its queue of 500 fills up).
 MAX_UNSENT = 2
+
+
+# Every session playing in this server process draws in one Python interpreter: a class of 30
+# on one link shares its training, but each session builds and sends its own figures. Together
+# they redraw about this many times a second, so a crowded server spends its time finishing runs
+# and answering, not redrawing.
+DRAWS_PER_SECOND = 12
+_players = 0  # sessions in their play loop in this process
+_players_lock = threading.Lock()
+
+
+@contextmanager
+def _one_more_player() -> Iterator[None]:
+    global _players
+    with _players_lock:
+        _players += 1
+    try:
+        yield
+    finally:  # also when a rerun stops the loop
+        with _players_lock:
+            _players -= 1
+
+
+def redraw_interval(players: int, took: float) -> float:
+    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY alone, longer when
+    `players` sessions share the process, and twice a redraw that `took` long (a busy machine),
+    so at most half of a session's time goes to drawing."""
+    return max(REDRAW_EVERY, players / DRAWS_PER_SECOND, 2 * took)
 
 
 def _client():
@@ -158,14 +188,12 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
         return
     chunk = chunk_epochs(run.experiment)
     next_draw = time.monotonic() + REDRAW_EVERY
-    while not run.finished:
-        run.advance(chunk, compute_shared)
-        now = time.monotonic()
-        if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
-            draw(run)
-            # A redraw that took long (a busy server: a class on one link) waits as long again
-            # before the next, so at most half of each session's time goes to drawing.
-            took = time.monotonic() - now
-            next_draw = now + max(REDRAW_EVERY, 2 * took)
+    with _one_more_player():
+        while not run.finished:
+            run.advance(chunk, compute_shared)
+            now = time.monotonic()
+            if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
+                draw(run)
+                next_draw = now + redraw_interval(_players, time.monotonic() - now)
     st.session_state[S.PLAYING] = False
     st.rerun()  # redraw the buttons: Play again, not Pause
