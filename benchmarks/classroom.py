@@ -43,12 +43,8 @@ from urllib.parse import parse_qs, urlsplit
 import psutil
 from playwright.async_api import async_playwright
 
-from benchmarks.server import free_port
+from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LINK = "/?preset=question&play=1"
 FINISHED = "Finished · epoch 10000/10000"
 HEALTH_EVERY = 0.25  # seconds between health requests

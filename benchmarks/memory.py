@@ -19,16 +19,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import psutil
 from playwright.sync_api import sync_playwright
 
-from benchmarks.server import free_port
+from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MB = 1024 * 1024
 EPOCHS = 500
 
@@ -73,7 +69,7 @@ def main() -> None:
     process = psutil.Process(server.pid)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             for seed in range(5):  # warm-up: imports, allocator pools, the first cache entries
                 _open_and_finish(browser, url, 10_000 + seed)
             time.sleep(4)

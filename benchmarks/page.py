@@ -28,12 +28,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.server import free_port, wait_for_health
+from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port, wait_for_health
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FINISHED = "Finished · epoch 10000/10000"
 PLAYING = "Playing · epoch"
 TIMEOUT_MS = 120_000

@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: a free loopback port and waiting for a Streamlit server's health."""
+"""Shared by the benchmarks: the repository and Chromium they use, a free loopback port, waiting
+for a Streamlit server's health, and stopping it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's: `playwright install` cannot download browsers here
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def free_port() -> int:

@@ -3,31 +3,38 @@ frame, and the user's zoom survives every redraw.
 
 `st.plotly_chart` remounts its chart whenever the figure changes (streamlit #8782, #5107), and an
 element key may be used only once per script run, so a loop that redraws a chart many times in
-one run gets a new element, a new plot and a blank frame each time. Here each chart is two
-custom components (st.components.v2) sharing one script in the browser:
+one run gets a new element, a new plot and a blank frame each time. Here each chart is a
+custom component (st.components.v2), and its redraws travel in a second one:
 
 - the *host* holds the plot. Its key is the chart's name, so its element ID (and React key) is
   the same in every script run: a rerun updates it instead of mounting a new one. It is drawn
   once per script run, with that run's first figure.
-- each later draw in the same run sends an *update*: an invisible element under the host,
-  replaced by the next one (its remount shows nothing), that carries only the traces (by index)
-  and the layout that differ from the host's figure. What never changes during a run (the
-  floors, earlier runs' curves, the points) crosses the websocket once per run.
+- each later draw in the same run queues an *update* carrying only the traces (by index) and
+  the layout that differ from the host's figure; the page's UpdateBus sends a redraw's updates
+  of every chart as one invisible element, replaced by the next one (its remount shows
+  nothing; its script is three lines). What never changes during a run (the floors, earlier
+  runs' curves, the points) crosses the websocket once per run; a figure that did not change
+  at all sends nothing.
 
 In the browser the latest host figure and the latest update of the same script run are merged
-and drawn with `Plotly.react` on the host's div, at most once per animation frame. `uirevision`
-in the figure's layout keeps the user's zoom and legend clicks across those calls.
+and drawn with `Plotly.react` on the host's div: the newest figure only, the loss chart first,
+and charts together on at most about two thirds of the browser's time. `uirevision` in the
+figure's layout keeps the user's zoom and legend clicks across those calls.
 
 Plotly.js is not shipped over the websocket: Streamlit's own PlotlyChart chunk (the plotly.js
 that `st.plotly_chart` uses; importing it sets `window.Plotly`) is imported from the Streamlit
 server by URL, once per page, and the browser caches it like any other static file.
 
-Use: make the LiveChart where the chart goes while laying out the page (once per script run),
-then draw as often as the run likes:
+Use: make an UpdateBus and the LiveCharts where the charts go while laying out the page (once
+per script run), place the bus below them, then draw as often as the run likes and flush the
+bus after each redraw:
 
-    loss_chart = LiveChart("loss", alt="Loss against epoch")  # as tall as the figure says
+    bus = UpdateBus()
+    loss_chart = LiveChart("loss", bus, alt="Loss against epoch")  # as tall as the figure says
+    bus.place()
     ...
     loss_chart.draw(loss_figure(history, floors))
+    bus.flush()
 
 It is an object rather than a function because the first draw of a script run differs from the
 later ones, and its place must not be an st.empty: a rerun re-sends an empty placeholder
@@ -314,11 +321,11 @@ class LiveChart:
     """A place on the page for one live Plotly chart: made once per script run where the chart
     goes, then drawn as often as the run likes; every draw updates the same plot."""
 
-    def __init__(self, name: str, bus: UpdateBus | None = None, height: int | None = None, *,
+    def __init__(self, name: str, bus: UpdateBus, height: int | None = None, *,
                  alt: str = "", rank: int = 0, config: dict | None = None,
                  theme: str | None = "streamlit") -> None:
         """`name` is the chart's identity on the page (and its element key); `bus` carries its
-        updates (the page flushes it after each redraw; without one, each draw sends its own);
+        updates (the page flushes it after each redraw);
         `height` in pixels defaults to the first figure's layout height; `config` is Plotly's
         (PLOTLY_CONFIG by default); theme "streamlit" draws in the app's colours and font, None
         in the figure's own template; when the browser is busy, charts of lower `rank` are
@@ -326,7 +333,7 @@ class LiveChart:
         # A container, not st.empty: a rerun re-adds a container without dropping its children,
         # so the host stays mounted until this run draws it again (an empty would replace it).
         self._box = st.container(gap=None)
-        self._bus, self._own_bus = bus, bus is None
+        self._bus = bus
         self._name, self._height, self._alt, self._rank = name, height, alt, rank
         self._config = PLOTLY_CONFIG if config is None else config
         self._theme = theme == "streamlit"
@@ -355,8 +362,6 @@ class LiveChart:
                     traces="[" + ",".join(traces) + "]", height=str(height),
                     config=to_json(self._config), theme=to_json(self._theme), alt=to_json(self._alt),
                     plotly=to_json(PLOTLY_CHUNK), rank=str(self._rank)).encode())
-                if self._own_bus:
-                    self._bus = UpdateBus()
             self._drawn = (layout_json, traces)
             return
         drawn_layout, drawn_traces = self._drawn
@@ -367,8 +372,6 @@ class LiveChart:
             layout="null" if layout_json == drawn_layout else layout_json,
             traces="{" + ",".join(f'"{i}":{t}' for i, t in changed.items()) + "}",
             count=str(len(traces))))
-        if self._own_bus:
-            self._bus.flush()
 
 
 def figure_shown(payloads: Iterable[bytes], name: str) -> dict:

@@ -16,11 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit.web.server.starlette.starlette_websocket import StarletteSessionClient
 
 from components import state as S
+from components.browser import unsent_messages
 from components.compare import remember
 from components.shared_training import compute_shared
 from models.experiment import Experiment
@@ -61,31 +59,6 @@ def redraw_interval(players: int, took: float) -> float:
     `players` sessions share the process, and twice a redraw that `took` long (a busy machine),
     so at most half of a session's time goes to drawing."""
     return max(REDRAW_EVERY, players / DRAWS_PER_SECOND, 2 * took)
-
-
-def _client():
-    """Returns this session's connection to its browser (Streamlit 1.67's Starlette client)."""
-    context = get_script_run_ctx()
-    return Runtime.instance()._session_mgr.get_active_session_info(context.session_id).client
-
-
-def browser_connected() -> bool:
-    """Returns True when a browser shows this session: False in AppTest and for Streamlit's
-    agent API, which run the script without drawing anything."""
-    try:
-        return isinstance(_client(), StarletteSessionClient)
-    except Exception:  # no runtime or no active session: nobody to show the page to
-        return False
-
-
-def unsent_messages() -> int:
-    """Returns how many messages wait in the server's queue to this session's browser; 0 when
-    there is no browser (AppTest) or this Streamlit keeps its queue elsewhere."""
-    try:
-        client = _client()
-        return client._send_queue.qsize()
-    except Exception:  # a private detail of Streamlit 1.67's Starlette server; 0 is safe
-        return 0
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
