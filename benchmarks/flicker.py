@@ -1,7 +1,7 @@
 """Do the live charts flicker? st.plotly_chart against live_chart, in the real page, side by side.
 
 usage: python -m benchmarks.flicker [--seconds 5] [--rounds 1] [--link URL_PATH]
-                                    [--variants plotly_chart,live_chart]
+                                    [--variants plotly_chart,live_chart] [--split-cores]
 
 Each variant gets its own `streamlit run` on a free 127.0.0.1 port (the repository's config, a
 fresh cache) and its own tabs of one headless Chromium:
@@ -27,7 +27,8 @@ fresh cache) and its own tabs of one headless Chromium:
    own run.
 
 Printed: one column per variant and round (`--rounds` takes turns, for a machine whose load
-changes), then the checks; the exit status is 1 if a check failed.
+changes), then the checks; the exit status is 1 if a check failed. With --split-cores the server
+runs on the first core and Chromium on the others (a student's browser is not on the server).
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ def epoch(status: str) -> int:
 
 
 @contextmanager
-def server(variant: str, log: Path) -> Iterator[str]:
-    """Serves the app as `variant` on a free port; yields its base URL, stops it afterwards."""
+def server(variant: str, log: Path, cores: set[int] | None = None) -> Iterator[str]:
+    """Serves the app as `variant` on a free port (on `cores` only, if given); yields its base
+    URL, stops it afterwards."""
     with tempfile.TemporaryDirectory() as tmp:
         script = ROOT / "app.py"
         if variant == "plotly_chart":
@@ -145,7 +147,8 @@ def server(variant: str, log: Path) -> Iterator[str]:
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.baseUrlPath=",
              "--browser.gatherUsageStats=false"],
-            cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
         url = f"http://127.0.0.1:{port}"
         try:
             try:
@@ -195,10 +198,11 @@ def zoom_test(page: Page, how: str) -> str:
     return f"{'kept' if kept else 'lost'}: {shown} after {later['redraws']} redraws"
 
 
-def measure(browser, variant: str, seconds: float, link: str, log_dir: Path) -> Result:
+def measure(browser, variant: str, seconds: float, link: str, log_dir: Path,
+            server_cores: set[int] | None = None) -> Result:
     """Returns what the page did while playing, for one variant on its own server."""
     result, errors = Result(variant), []
-    with server(variant, log_dir / f"flicker_{variant}.log") as url:
+    with server(variant, log_dir / f"flicker_{variant}.log", server_cores) as url:
         page, received = open_page(browser, url + link, errors)
         wait_drawn(page)
         sample(page, seconds, result, received)
@@ -287,6 +291,7 @@ def report(results: list[Result]) -> str:
         ("loss chart: frames with no curve", blank_frames("loss")),
         ("fit chart: frames with no curve", blank_frames("fit")),
         ("loss curve updates painted/s", per_second(lambda c: c["painted"]["loss"])),
+        ("fit curve updates painted/s", per_second(lambda c: c["painted"]["fit"])),
         ("browser frames/s", per_second(lambda c: c["frames"])),
         ("websocket kB per redraw sent", lambda r: f"{r.ws_bytes / 1000 / max(r.ws_redraws, 1):.0f}"),
         ("websocket messages per redraw", lambda r: f"{r.ws_messages / max(r.ws_redraws, 1):.1f}"),
@@ -310,12 +315,22 @@ def main() -> None:
     parser.add_argument("--variants", default="plotly_chart,live_chart")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure the variants this many times, taking turns (default 1)")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="the server on the first core, the browser on the others: a "
+                             "student's computer is not the server (default: shared)")
     args = parser.parse_args()
+    server_cores = None
+    if args.split_cores:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            sys.exit("--split-cores needs at least 2 cores")
+        server_cores = {cores[0]}
+        os.sched_setaffinity(0, set(cores[1:]))  # Chromium, started below, inherits it
     log_dir = ROOT / "artifacts"
     log_dir.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        results = [measure(browser, variant, args.seconds, args.link, log_dir)
+        results = [measure(browser, variant, args.seconds, args.link, log_dir, server_cores)
                    for _ in range(args.rounds) for variant in args.variants.split(",")]
         browser.close()
     print(report(results))

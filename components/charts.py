@@ -17,7 +17,9 @@ from models.floors import Floors
 from models.history import HIGH, LOW, History
 
 MAX_POINTS = 2_000
-CURVE_STEPS = 10_000  # the fit's resolution: steps per the points' y span
+# The fit's resolution: steps per the points' y span. The chart shows that span in about 300
+# pixels, so a step is a third of a pixel: finer steps only redrew curves that looked the same.
+CURVE_STEPS = 1_000
 LOG_FLOOR = 1e-20  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
 LOSS, FLOOR, LINEAR, BAND = "#1f5fbf", "#c0392b", "#7f8c8d", "rgba(31,95,191,0.18)"
 FONT = dict(size=15)
@@ -159,7 +161,7 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
                floors: Floors) -> go.Figure:
     """Returns the points, the networks' prediction curves (K, G) and the least-squares line.
 
-    The curves are rounded to CURVE_STEPS-ths of the points' y span, well below a pixel: on a
+    The curves are rounded to CURVE_STEPS-ths of the points' y span, below a pixel: on a
     plateau the curve stops changing, and the live page then sends and redraws nothing.
     """
     step = (float(np.ptp(ys)) or 1.0) / CURVE_STEPS
