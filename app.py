@@ -6,7 +6,7 @@ from components.compare import render_clear_button
 from components.controls import render_network_controls, render_training_controls
 from components.lecture_tools import large_text, render_exports, render_lecture_link
 from components.live_view import make_live_view
-from components.player import current_run, play, render_buttons
+from components.player import current_run, play, render_buttons, turn
 from components.points_table import render_points_table
 from components.presets import preset_note, render_presets
 from components.share import render_link_warnings, start_session, sync_link
@@ -14,34 +14,38 @@ from models.experiment import Experiment
 from models.floors import floors
 
 st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
-start_session()
+# A class opening one link at once lays its pages out in turns, and the server keeps answering
+# (components/turns.py); the run then plays in turns of its own.
+with turn():
+    start_session()
 
-with st.sidebar:
-    render_presets()
-    network = render_network_controls()
-    training, seed, seeds = render_training_controls()
-    large_text()
+    with st.sidebar:
+        render_presets()
+        network = render_network_controls()
+        training, seed, seeds = render_training_controls()
+        large_text()
 
-st.title("Plateau Lab")
-st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
-           "meet the floor its architecture cannot cross.")
-render_link_warnings()
+    st.title("Plateau Lab")
+    st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
+               "meet the floor its architecture cannot cross.")
+    render_link_warnings()
 
-points_column, note_column = st.columns([1, 2])
-with points_column:
-    points, ready = render_points_table()
-experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
-floor = floors(points, network)
-with note_column:
-    note = preset_note(experiment)
-    if note:
-        st.info(note, icon=":material/lightbulb:")
-    render_lecture_link(experiment)
-sync_link(experiment)
+    points_column, note_column = st.columns([1, 2])
+    with points_column:
+        points, ready = render_points_table()
+    experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
+    floor = floors(points, network)
+    with note_column:
+        note = preset_note(experiment)
+        if note:
+            st.info(note, icon=":material/lightbulb:")
+        render_lecture_link(experiment)
+    sync_link(experiment)
 
-with st.container(horizontal=True, vertical_alignment="center"):
-    render_buttons(ready)
-    render_clear_button()
-run = current_run(experiment)
-render_exports(run, floor.floor)
-play(run, ready, make_live_view(run, floor, ready))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        render_buttons(ready)
+        render_clear_button()
+    run = current_run(experiment)
+    render_exports(run, floor.floor)
+    view = make_live_view(run, floor, ready)
+play(run, ready, view)

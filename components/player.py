@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import streamlit as st
 
@@ -21,11 +21,13 @@ from components import state as S
 from components.browser import unsent_messages
 from components.compare import remember
 from components.shared_training import compute_shared
+from components.turns import Turns
 from models.experiment import Experiment
 from models.run import Run
 from models.trainer import chunk_epochs
 
-REDRAW_EVERY = 0.09  # seconds between redraws while playing
+REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
+# time a redraw itself takes
 # A browser that shows redraws slower than they come (a slow computer, a busy tab) leaves them
 # queued on the server: past this many messages, the loop trains on without redrawing until the
 # browser catches up, so the page shows the run late by a fraction of a second, not by more and
@@ -35,11 +37,13 @@ MAX_UNSENT = 2
 
 # Every session playing in this server process draws in one Python interpreter: a class of 30
 # on one link shares its training, but each session builds and sends its own figures. Together
-# they redraw about this many times a second, so a crowded server spends its time finishing runs
-# and answering, not redrawing.
-DRAWS_PER_SECOND = 12
+# they redraw at most this many times a second, and spend at most about half the process's time
+# redrawing, so a crowded server spends its time finishing runs and answering.
+DRAWS_PER_SECOND = 1 / REDRAW_EVERY  # as often as one session alone: 12.5
 _players = 0  # sessions in their play loop in this process
 _players_lock = threading.Lock()
+# and at most this many of them train or draw at the same moment (see components/turns.py)
+_turns = Turns(at_once=2)
 
 
 @contextmanager
@@ -54,11 +58,18 @@ def _one_more_player() -> Iterator[None]:
             _players -= 1
 
 
+def turn() -> AbstractContextManager[None]:
+    """Returns a turn at the interpreter for this session's thread (components/turns.py), to
+    hold for a piece of work and give back; never take one inside another."""
+    return _turns.take()
+
+
 def redraw_interval(players: int, took: float) -> float:
     """Returns the seconds from one redraw's start to the next: REDRAW_EVERY alone, longer when
-    `players` sessions share the process, and twice a redraw that `took` long (a busy machine),
-    so at most half of a session's time goes to drawing."""
-    return max(REDRAW_EVERY, players / DRAWS_PER_SECOND, 2 * took)
+    `players` sessions share the process (DRAWS_PER_SECOND among them), and long enough that
+    redraws which `took` this long each use at most half of the process's time: twice a redraw
+    alone, 2 x 30 redraws for 30 players."""
+    return max(REDRAW_EVERY, players / DRAWS_PER_SECOND, 2 * max(players, 1) * took)
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
@@ -147,8 +158,9 @@ def status_text(run: Run, ready: bool) -> str:
 
 def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     """Draws the run, then trains and redraws until it finishes, pauses or a rerun stops it."""
-    remember(run)
-    draw(run)
+    with _turns.take():
+        remember(run)
+        draw(run)
     if not ready:
         return
     if st.session_state.get(S.WAITING_FOR_PAGE):
@@ -163,10 +175,11 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     next_draw = time.monotonic() + REDRAW_EVERY
     with _one_more_player():
         while not run.finished:
-            run.advance(chunk, compute_shared)
-            now = time.monotonic()
-            if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
-                draw(run)
-                next_draw = now + redraw_interval(_players, time.monotonic() - now)
+            with _turns.take():
+                run.advance(chunk, compute_shared)
+                now = time.monotonic()
+                if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
+                    draw(run)
+                    next_draw = now + redraw_interval(_players, time.monotonic() - now)
     st.session_state[S.PLAYING] = False
     st.rerun()  # redraw the buttons: Play again, not Pause

@@ -102,9 +102,11 @@ def test_a_browser_that_falls_behind_gets_fewer_redraws_and_the_last_one(open_pa
 
 def test_a_crowded_server_redraws_each_session_less_often():
     """Alone, a session redraws every REDRAW_EVERY s; thirty sessions playing in one process
-    share about DRAWS_PER_SECOND redraws a second; a slow redraw waits as long again."""
+    share about DRAWS_PER_SECOND redraws a second; a slow redraw waits as long again, and
+    thirty slow ones thirty times as long (drawing takes at most half the process's time)."""
     from components.player import DRAWS_PER_SECOND, REDRAW_EVERY, redraw_interval
 
     assert redraw_interval(1, 0.02) == REDRAW_EVERY
     assert 30 / redraw_interval(30, 0.02) == DRAWS_PER_SECOND
     assert redraw_interval(1, 0.5) == 1.0
+    assert redraw_interval(30, 0.08) == 2 * 30 * 0.08
