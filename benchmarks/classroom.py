@@ -1,7 +1,6 @@
 """A class opens the question's link at once: how long until every student sees it finish?
 
-usage: python -m benchmarks.classroom [N] [--timeout S] [--agent | --nice-browsers]
-                                      (N students, default 30)
+usage: python -m benchmarks.classroom [N] [--timeout S] [--agent]    (N students, default 30)
 
 Starts one `streamlit run app.py` on a free 127.0.0.1 port with the repository's config, then
 drives N students (browser contexts of one headless Chromium, opened together) to
@@ -17,9 +16,7 @@ went (the server, the browser, everything else on the machine): on one machine t
 browser shares the cores with the server, which a real class does not.
 With --agent the students are sessions of Streamlit's agent API instead of browsers (turned on
 for this benchmark's own server only, by a command-line flag): the same script runs, training and
-figures included, but nothing renders, which measures the server alone. With --nice-browsers
-Chromium runs at the lowest CPU priority (nice 19): the browsers take only what the server leaves,
-as if they were the students' own computers, and the health check sees the server's own delay.
+figures included, but nothing renders, which measures the server alone.
 Goals: every student finishes without an error; on the same link the slowest takes at most 2x
 the lone student; health always answers within 1 s.
 """
@@ -138,16 +135,6 @@ def browser_processes() -> list[psutil.Process]:
     return found
 
 
-def nice_browsers() -> None:
-    """Puts Chromium's processes at the lowest CPU priority (the renderers it starts later
-    inherit it from its zygote)."""
-    for process in browser_processes():
-        try:
-            process.nice(19)
-        except psutil.Error:
-            pass
-
-
 def machine_cpu_seconds() -> float:
     """Returns the CPU seconds every core of the machine has spent busy since boot."""
     times = psutil.cpu_times()
@@ -209,8 +196,7 @@ def run_agent_student(url: str, timeout: float, finished: str) -> Student:
 
 
 async def run_phase(browser, name: str, urls: list[str], timeout: float,
-                    server: psutil.Process, health: HealthPoller, finished: str = FINISHED,
-                    nice: bool = False) -> Phase:
+                    server: psutil.Process, health: HealthPoller, finished: str = FINISHED) -> Phase:
     """Opens every url at the same moment, each in its own browser context (or, with no
     browser, its own agent API session); returns the outcome."""
     if browser is None:
@@ -223,8 +209,6 @@ async def run_phase(browser, name: str, urls: list[str], timeout: float,
         contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000})
                     for _ in urls]
         pages = [await context.new_page() for context in contexts]
-        if nice:
-            nice_browsers()
         runs = [run_student(p, u, timeout, finished) for p, u in zip(pages, urls)]
     server_before, browser_before = cpu_seconds([server]), cpu_seconds(browser_processes())
     machine_before, start = machine_cpu_seconds(), time.perf_counter()
@@ -282,7 +266,7 @@ def report(phase: Phase, students: int, cores: int) -> str:
             f"slowest health {slowest_health:.3f} s")
 
 
-async def classroom(students: int, timeout: float, agent: bool, nice: bool = False) -> int:
+async def classroom(students: int, timeout: float, agent: bool) -> int:
     """Runs the three phases against a fresh server; prints the figures; returns 0 when every
     goal is met."""
     port = free_port()
@@ -295,8 +279,7 @@ async def classroom(students: int, timeout: float, agent: bool, nice: bool = Fal
         health = HealthPoller(f"{base}/_stcore/health", psutil.Process(server.pid))
         health.start()
         cores = psutil.cpu_count() or 1
-        kind = "agent API sessions" if agent else "browsers at nice 19" if nice else "browsers"
-        print(f"classroom: {students} students ({kind}), "
+        print(f"classroom: {students} students ({'agent API sessions' if agent else 'browsers'}), "
               f"{base}, {cores} cores, "
               f"load average before {os.getloadavg()[0]:.2f}", flush=True)
         async with async_playwright() as pw:
@@ -306,16 +289,16 @@ async def classroom(students: int, timeout: float, agent: bool, nice: bool = Fal
             # Warm-up (untimed): the server's first script run imports torch and plotly.
             await run_phase(browser, "warm-up", [f"{base}/?preset=question&epochs=10&play=1"
                                                  f"&seed={students + 2}"], timeout, proc, health,
-                            finished="Finished · epoch 10/10", nice=nice)
+                            finished="Finished · epoch 10/10")
             lone = await run_phase(browser, "lone student", [f"{base}{LINK}&seed={students + 1}"],
-                                   timeout, proc, health, nice=nice)
+                                   timeout, proc, health)
             print(report(lone, 1, cores), flush=True)
             same = await run_phase(browser, f"same link ({students})", [f"{base}{LINK}"] * students,
-                                   timeout, proc, health, nice=nice)
+                                   timeout, proc, health)
             print(report(same, students, cores), flush=True)
             own = await run_phase(browser, f"own seeds ({students})",
                                   [f"{base}{LINK}&seed={i}" for i in range(1, students + 1)],
-                                  timeout, proc, health, nice=nice)
+                                  timeout, proc, health)
             print(report(own, students, cores), flush=True)
             if browser is not None:
                 await browser.close()
@@ -363,12 +346,8 @@ def main() -> None:
                         help="seconds a student may wait for Finished (default 600)")
     parser.add_argument("--agent", action="store_true",
                         help="students are agent API sessions, not browsers: the server alone")
-    parser.add_argument("--nice-browsers", action="store_true",
-                        help="Chromium at the lowest CPU priority: the server's delay alone")
     args = parser.parse_args()
-    if args.agent and args.nice_browsers:
-        parser.error("--nice-browsers is for browsers; --agent has none")
-    sys.exit(asyncio.run(classroom(args.students, args.timeout, args.agent, args.nice_browsers)))
+    sys.exit(asyncio.run(classroom(args.students, args.timeout, args.agent)))
 
 
 if __name__ == "__main__":

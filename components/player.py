@@ -5,7 +5,8 @@ every REDRAW_EVERY seconds: a little over 10 times a second, not more, because e
 work for the browser too, and a browser that cannot keep up shows the run later and later.
 Every `st.*` call in a redraw is a point where a pending rerun (a slider moved, Pause pressed)
 stops this script, so the page stays usable; the run itself lives in session state and the
-next script run carries on from where this one stopped.
+next script run carries on from where this one stopped. Each step of the loop (a chunk and
+perhaps a redraw) is one turn at the interpreter shared by the process's sessions (turns.py).
 """
 
 from __future__ import annotations
