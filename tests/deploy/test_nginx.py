@@ -72,6 +72,8 @@ def loopback_conf(conf: str, upstreams: list[str], port: int, prefix: Path) -> s
     conf, logs = re.subn(r"access_log\s+/dev/stdout\s+plateau;",
                          f"access_log {prefix}/access.log plateau;", conf)
     assert (listens, logs) == (1, 1), "deploy/nginx.conf should `listen 80;` and log to stdout"
+    conf, caches = re.subn(r"proxy_cache_path\s+/var/cache/nginx/", f"proxy_cache_path {prefix}/cache/", conf)
+    assert caches == 1, "deploy/nginx.conf should keep the static files in /var/cache/nginx/"
     # Temporary files inside the prefix, not in the system's /var/lib/nginx.
     temp = "".join(f"    {kind}_temp_path {prefix}/{kind}_temp;\n"
                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -113,6 +115,8 @@ def proxy() -> Iterator[Proxy]:
         pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
     prefix = Path(tempfile.mkdtemp(prefix="plateau-nginx-"))
     prefix.chmod(0o755)  # nginx's workers (user nobody when run as root) use its temp dirs
+    (prefix / "cache").mkdir(mode=0o777)  # as the nginx image's /var/cache/nginx
+    (prefix / "cache").chmod(0o777)
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-in-this-test"}
     processes: list[subprocess.Popen] = []
     try:
@@ -234,3 +238,27 @@ def test_websockets_pass_through_with_the_host_and_cross_site_ones_are_refused(p
     host = f"classroom.test:{proxy.port}"
     assert websocket_status(proxy.port, host, f"http://{host}") == 101
     assert websocket_status(proxy.port, host, "http://elsewhere.test") == 403
+
+
+def test_the_page_scripts_are_kept_and_sent_gzipped(proxy):
+    """The page's largest script comes from a replica once, then from nginx's cache, gzipped for
+    a browser that accepts it and byte for byte what the replica serves."""
+    import gzip
+
+    page = urllib.request.urlopen(f"{proxy.url}/", timeout=30).read().decode()
+    script = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', page)
+    assert script, "the page should load its entry script from static/js/"
+    url = f"{proxy.url}/{script[1]}"
+
+    def fetch() -> tuple[dict, bytes]:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+
+    fetch()  # the first request may be the one that fills the cache
+    headers, body = fetch()
+    assert headers.get("x-cache-status") == "HIT", headers
+    assert headers.get("content-encoding") == "gzip", headers
+    original = urllib.request.urlopen(f"http://{proxy.upstreams[0]}/{script[1]}", timeout=30).read()
+    assert gzip.decompress(body) == original
+    assert len(body) < len(original) / 2
