@@ -23,6 +23,7 @@ CURVE_STEPS = 1_000
 LOG_FLOOR = 1e-20  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
 LOSS, FLOOR, LINEAR, BAND = "#1f5fbf", "#c0392b", "#7f8c8d", "rgba(31,95,191,0.18)"
 FONT = dict(size=15)
+HEIGHT, LEGEND_ROW = 420, 24  # pixels: a chart, and one row of its legend at FONT's size
 F32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -100,13 +101,21 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
     if extra is not None:
         parts.extend(extra)
     layout = dict(
-        height=420, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="loss",
+        height=chart_height(parts.traces), margin=dict(l=10, r=10, t=70, b=10), font=FONT,
+        uirevision="loss",
         xaxis=dict(title=dict(text="epoch"), range=[0, epochs] if epochs else None),
         yaxis=dict(title=dict(text="MSE loss"), type="log" if log_y else "linear",
                    exponentformat="e", dtick=decade_step(shown) if log_y else None),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
         shapes=parts.shapes, annotations=parts.annotations)
     return go.Figure(data=parts.traces, layout=layout)
+
+
+def chart_height(traces: list[dict]) -> int:
+    """Returns a chart's height in pixels: 420, plus a legend row for each entry past the second,
+    so a legend of floors, seeds and earlier runs above the plot does not squash the plot."""
+    entries = sum(1 for t in traces if t.get("showlegend", True) and t.get("name"))
+    return HEIGHT + LEGEND_ROW * max(0, entries - 2)
 
 
 @dataclass

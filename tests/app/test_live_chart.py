@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
 import components.player
-from components.charts import MAX_POINTS, fit_figure, loss_figure, prediction_grid
+from components.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
 from components.live_chart import figure_shown, to_json
 from models.floors import floors
 from models.presets import PRESETS
@@ -30,6 +30,20 @@ def test_a_100000_epoch_loss_chart_sends_under_100_kb():
     sizes = [len(trace.x) for trace in figure.data]
     size = len(to_json(figure.to_dict()))
     assert max(sizes) <= MAX_POINTS and size < 100_000, (sizes, size)
+
+
+def test_a_loss_chart_grows_with_its_legend_so_the_plot_keeps_its_height():
+    """Each legend entry past the second adds a row to the chart: the ReLU preset's five entries
+    (loss, floor 0, linear floor, two reference floors) would otherwise squash the plot."""
+    run = Run(QUESTION)
+    run.advance(10)
+    linear = loss_figure(run.history, floors(QUESTION.points, QUESTION.network), True, 10)
+    relu = PRESETS["relu"].experiment
+    wide = loss_figure(run.history, floors(relu.points, relu.network), True, 10,
+                       compared=[("run 1", np.arange(3), np.ones(3)), ("run 2", np.arange(3), np.ones(3))])
+    named = [t for t in wide.data if t.showlegend is not False and t.name]
+    assert linear.layout.height == HEIGHT
+    assert len(named) == 5 and wide.layout.height == HEIGHT + 3 * LEGEND_ROW
 
 
 def test_a_fit_curve_changing_below_a_pixel_sends_the_same_figure():
