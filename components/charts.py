@@ -167,8 +167,9 @@ def _floor_line(parts: Decorations, value: float, label: str, color: str, log_y:
 
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
-               floors: Floors) -> go.Figure:
-    """Returns the points, the networks' prediction curves (K, G) and the least-squares line.
+               floors: Floors, height: int = HEIGHT) -> go.Figure:
+    """Returns the points, the networks' prediction curves (K, G) and the least-squares line,
+    `height` pixels tall (the page gives it the loss chart's height beside it).
 
     The curves are rounded to CURVE_STEPS-ths of the points' y span, below a pixel: on a
     plateau the curve stops changing, and the live page then sends and redraws nothing.
@@ -188,7 +189,7 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
     traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", name="points",
                        marker=dict(color=FLOOR, size=12, line=dict(color="white", width=1))))
     return go.Figure(data=traces, layout=dict(
-        height=420, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
+        height=height, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
         xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 

@@ -100,7 +100,7 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         xs = np.asarray(run.experiment.points.xs)
         grid = prediction_grid(xs)
         fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
-                                  run.trainer.predict(grid), floors))
+                                  run.trainer.predict(grid), floors, figure.layout.height))
         # The story and the explanation's charts change slowly: while playing they are redrawn
         # about once a second, so the time goes to training and to the loss chart; the last
         # redraw of a run always has them.
