@@ -66,11 +66,10 @@ def turn() -> AbstractContextManager[None]:
 
 
 def redraw_interval(players: int, took: float) -> float:
-    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY alone, longer when
-    `players` sessions share the process (DRAWS_PER_SECOND among them), and long enough that
-    redraws which `took` this long each use at most half of the process's time: twice a redraw
-    alone, 2 x 30 redraws for 30 players."""
-    return max(REDRAW_EVERY, players / DRAWS_PER_SECOND, 2 * max(players, 1) * took)
+    """Returns the seconds from one redraw's start to the next: one session's interval
+    (REDRAW_EVERY, or twice a redraw that `took` longer, so drawing gets at most half the time)
+    times the `players` sharing the process, who so redraw DRAWS_PER_SECOND times together."""
+    return max(players, 1) * max(REDRAW_EVERY, 2 * took)
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
@@ -159,7 +158,7 @@ def status_text(run: Run, ready: bool) -> str:
 
 def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     """Draws the run, then trains and redraws until it finishes, pauses or a rerun stops it."""
-    with _turns.take():
+    with turn():
         remember(run)
         draw(run)
     if not ready:
@@ -176,7 +175,7 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     next_draw = time.monotonic() + REDRAW_EVERY
     with _one_more_player():
         while not run.finished:
-            with _turns.take():
+            with turn():
                 run.advance(chunk, compute_shared)
                 now = time.monotonic()
                 if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
