@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 import psutil
 from playwright.async_api import async_playwright
 
-from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port
+from tests.harness.server import CHROMIUM, CHROMIUM_ARGS, ServerFailed, start_app, stop
 
 LINK = "/?preset=question&play=1"
 FINISHED = "Finished · epoch 10000/10000"
@@ -226,29 +225,6 @@ async def run_phase(browser, name: str, urls: list[str], timeout: float,
     return phase
 
 
-def start_server(port: int, log: Path, agent: bool) -> subprocess.Popen:
-    """Starts `streamlit run app.py` on 127.0.0.1:port in the repository (so with its config),
-    with the agent API on only when `agent`."""
-    flags = ["--server.enableAgentApi=true", "--server.agentWaitTimeout=600"] if agent else []
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", *flags],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
-def wait_for_health(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    """Returns once the server answers "ok"; exits with its log if it stops or never answers."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.25)
-    sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-
-
 def report(phase: Phase, students: int, cores: int) -> str:
     """Returns a phase's lines: times, errors, health and where the CPU went."""
     times = phase.times()
@@ -269,13 +245,16 @@ def report(phase: Phase, students: int, cores: int) -> str:
 async def classroom(students: int, timeout: float, agent: bool) -> int:
     """Runs the three phases against a fresh server; prints the figures; returns 0 when every
     goal is met."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="classroom-server-", suffix=".log")[1])
-    server = start_server(port, log, agent)
+    # The repository's config, with the agent API on only for this benchmark's own server.
+    flags = ["--server.enableAgentApi=true", "--server.agentWaitTimeout=600"] if agent else []
+    try:
+        started = start_app(log, flags)
+    except ServerFailed as failure:
+        sys.exit(str(failure))
+    server, base = started.process, started.url
     health = None
     try:
-        wait_for_health(f"{base}/_stcore/health", server, log)
         health = HealthPoller(f"{base}/_stcore/health", psutil.Process(server.pid))
         health.start()
         cores = psutil.cpu_count() or 1
@@ -284,7 +263,7 @@ async def classroom(students: int, timeout: float, agent: bool) -> int:
               f"load average before {os.getloadavg()[0]:.2f}", flush=True)
         async with async_playwright() as pw:
             browser = None if agent else await pw.chromium.launch(executable_path=CHROMIUM,
-                                                                  args=FLAGS)
+                                                                  args=CHROMIUM_ARGS)
             proc = psutil.Process(server.pid)
             # Warm-up (untimed): the server's first script run imports torch and plotly.
             await run_phase(browser, "warm-up", [f"{base}/?preset=question&epochs=10&play=1"
@@ -306,11 +285,7 @@ async def classroom(students: int, timeout: float, agent: bool) -> int:
         if health is not None:
             health.done.set()
             health.join(timeout=15)
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
     answers = [took for _, took in health.answers]
     print(f"health: {len(answers)} answers, slowest {max(answers, default=float('nan')):.3f} s, "

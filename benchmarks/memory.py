@@ -15,34 +15,17 @@ from __future__ import annotations
 
 import argparse
 import gc
-import subprocess
-import sys
+import tempfile
 import time
-import urllib.request
+from pathlib import Path
 
 import psutil
 from playwright.sync_api import sync_playwright
 
-from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port
+from tests.harness.server import CHROMIUM, CHROMIUM_ARGS, TEST_FLAGS, start_app, stop
 
 MB = 1024 * 1024
 EPOCHS = 500
-
-
-def _start_server(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}",
-         "--server.disconnectedSessionTTL=2", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def _rss(process: psutil.Process) -> float:
@@ -63,13 +46,13 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = _start_server(port)
+    log = Path(tempfile.mkstemp(prefix="memory-server-", suffix=".log")[1])
+    started = start_app(log, [*TEST_FLAGS, "--server.disconnectedSessionTTL=2"])
+    server, url = started.process, started.url
     process = psutil.Process(server.pid)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for seed in range(5):  # warm-up: imports, allocator pools, the first cache entries
                 _open_and_finish(browser, url, 10_000 + seed)
             time.sleep(4)
@@ -103,8 +86,7 @@ def main() -> None:
             context.close()
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ from contextlib import AbstractContextManager, contextmanager
 import streamlit as st
 
 from components import state as S
-from components.browser import unsent_messages
 from components.compare import remember
 from components.shared_training import compute_shared
+from components.streamlit_internals import SKELETON_SELECTOR, unsent_messages
 from components.turns import Turns
 from models.experiment import Experiment
 from models.run import Run
@@ -77,10 +77,10 @@ def redraw_interval(players: int, took: float) -> float:
 # the sliders, the charts) until the run ends. So a link's play=1 starts the run only once the
 # page has no placeholder left (or after 15 s): a reported "ready" reruns the script, playing.
 _PAGE_READY = st.components.v2.component("plateau_page_ready", js="""
-export default function ({ setTriggerValue }) {
+export default function ({ data, setTriggerValue }) {
   const start = performance.now();
   const check = () => {
-    const loading = document.querySelector('[data-testid="stSkeleton"]');
+    const loading = document.querySelector(data);  // Streamlit's loading placeholder
     if (!loading || performance.now() - start > 15000) setTriggerValue("ready", true);
     else setTimeout(check, 100);
   };
@@ -164,7 +164,7 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
     if not ready:
         return
     if st.session_state.get(S.WAITING_FOR_PAGE):
-        _PAGE_READY(key="page_ready", on_ready_change=_page_ready, height=0)
+        _PAGE_READY(key="page_ready", data=SKELETON_SELECTOR, on_ready_change=_page_ready, height=0)
     if st.session_state.pop(S.STEP, False):
         run.advance(1, compute_shared)
         remember(run)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from components import state as S
-from components.browser import browser_connected
+from components.streamlit_internals import browser_connected
 from models.experiment import Experiment
 from models.lecture import hide_text, parse_hidden
 from models.query import from_query, to_query, wants_autoplay

@@ -9,7 +9,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from components.live_chart import figure_shown
+from tests.app.live_charts import figure_shown
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 # AppTest's default is 3 s; the first run imports torch and plotly, and Play trains a whole

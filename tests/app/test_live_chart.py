@@ -11,10 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 import components.player
 from components.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
-from components.live_chart import figure_shown, to_json
+from components.live_chart import to_json
 from models.floors import floors
 from models.presets import PRESETS
 from models.run import Run
+from tests.app.live_charts import figure_shown
 from tests.app.reading import readouts, status
 
 QUESTION = PRESETS["question"].experiment

@@ -25,23 +25,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.server import (
+    CHROMIUM,
+    LAUNCH,
+    ROOT,
+    ServerFailed,
+    chromium_browser,
+    free_port,
+    stop,
+    wait_for_health,
+)
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FINISHED = "Finished · epoch 10000/10000"
 ROUTE_COOKIE = "plateau_route"
-
-# Starts Streamlit as `streamlit run` does. When a websocket's Origin differs from its Host,
-# Streamlit compares it with the machine's addresses and asks a public service for the external
-# one; these servers must talk to loopback only, so both lookups answer "unknown".
-LAUNCH = ("import sys, streamlit.net_util as n; n.get_external_ip = n.get_internal_ip = lambda: None; "
-          "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; sys.exit(main())")
-
 
 @dataclass
 class Proxy:
@@ -49,13 +49,6 @@ class Proxy:
     port: int
     upstreams: list[str]
     access_log: Path
-
-
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loopback_conf(conf: str, upstreams: list[str], port: int, prefix: Path) -> str:
@@ -80,32 +73,12 @@ def loopback_conf(conf: str, upstreams: list[str], port: int, prefix: Path) -> s
     return conf.replace("http {\n", "http {\n" + temp, 1)
 
 
-def wait_for_health(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    """Returns once `url` answers "ok"; fails with the log's tail if the process exits first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n"
-                        f"{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Stops a process this test started: `sig` first, then SIGKILL after 10 s."""
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+def wait_healthy(url: str, process, log: Path) -> None:
+    """Returns once `url` answers its health check; fails the test with the log's tail if not."""
+    try:
+        wait_for_health(url, process, log)
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +103,7 @@ def proxy() -> Iterator[Proxy]:
             processes.append(app)
             upstreams.append(f"127.0.0.1:{port}")
         for n, (app, upstream) in enumerate(zip(processes, upstreams)):
-            wait_for_health(f"http://{upstream}/_stcore/health", app, prefix / f"app{n}.log")
+            wait_healthy(f"http://{upstream}", app, prefix / f"app{n}.log")
 
         port = free_port()
         conf = prefix / "nginx.conf"
@@ -143,7 +116,7 @@ def proxy() -> Iterator[Proxy]:
         nginx = subprocess.Popen(command, stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT)
         processes.append(nginx)
         url = f"http://127.0.0.1:{port}"
-        wait_for_health(f"{url}/_stcore/health", nginx, nginx_log)
+        wait_healthy(url, nginx, nginx_log)
         yield Proxy(url, port, upstreams, prefix / "access.log")
     finally:
         for process in reversed(processes):
@@ -168,23 +141,18 @@ def access_lines(proxy: Proxy, path: str, least: int = 1, seconds: float = 15) -
 def test_a_student_plays_the_question_through_nginx(proxy):
     """The question's link played through nginx reaches its last epoch with no exception, and
     every request of that browser, websocket included, went to one replica."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
 
     page_errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.on("pageerror", lambda error: page_errors.append(str(error)))
-            page.goto(f"{proxy.url}/?preset=question&play=1")
-            page.get_by_text(FINISHED).wait_for(timeout=180_000)
-            exceptions = [e.inner_text()[:300] for e in page.locator('[data-testid="stException"]').all()]
-            route = {c["name"]: c["value"] for c in context.cookies()}.get(ROUTE_COOKIE)
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        page.goto(f"{proxy.url}/?preset=question&play=1")
+        page.get_by_text(FINISHED).wait_for(timeout=180_000)
+        exceptions = [e.inner_text()[:300] for e in page.locator('[data-testid="stException"]').all()]
+        route = {c["name"]: c["value"] for c in context.cookies()}.get(ROUTE_COOKIE)
 
     assert not exceptions, exceptions
     assert not page_errors, page_errors

@@ -1,0 +1,189 @@
+// The browser side of components/live_chart.py: one Plotly plot per chart name, mounted once
+// (the *host* element) and redrawn in place with Plotly.react from later *update* elements.
+// Streamlit's private details it reads (the plotly.js chunk, the entry module's selector, the
+// theme's CSS variables) arrive in each host's message from components/streamlit_internals.py.
+
+// One plot per chart name in this browser tab; hosts and updates of the same name meet here.
+const charts = new Map();
+let plotly = null;  // the promise of window.Plotly
+
+function chunkUrl(file, entrySelector) {
+  // Import the chunk from the URL Streamlit itself would use (next to its entry module), so the
+  // browser reuses the modules it already has instead of loading a second copy.
+  const entry = document.querySelector(entrySelector);
+  return new URL(file, entry ? entry.src : new URL("static/js/", document.baseURI)).href;
+}
+
+function loadPlotly(internals) {
+  if (!plotly) {
+    const file = internals.plotly;
+    plotly = window.Plotly ? Promise.resolve(window.Plotly) : import(chunkUrl(file, internals.entry)).then(() => {
+      if (!window.Plotly) throw new Error(`${file} did not define window.Plotly`);
+      return window.Plotly;
+    });
+    plotly.catch(() => { plotly = null; });  // try again on the next draw
+  }
+  return plotly;
+}
+
+function chartNamed(name) {
+  let chart = charts.get(name);
+  if (!chart) {
+    chart = { div: null, host: null, token: 0, update: null, template: null };
+    charts.set(name, chart);
+  }
+  return chart;
+}
+
+// Streamlit's look (after st.plotly_chart's theme="streamlit"), from the page's CSS variables
+// (their names come from components/streamlit_internals.py).
+// A template only fills in what the figure leaves unset: the figure's own font size stays.
+function fade(color, alpha) {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color || "");
+  return hex ? `rgba(${hex.slice(1).map((h) => parseInt(h, 16)).join(",")},${alpha})` : color;
+}
+
+function streamlitTemplate(element, names) {
+  const css = getComputedStyle(element);
+  const v = (role) => css.getPropertyValue(names[role]).trim() || undefined;
+  const text = v("text"), faded = fade(text, 0.6), font = v("font");
+  const grid = v("grid"), background = v("background");
+  const labels = { tickfont: { color: faded }, title: { font: { color: faded } }, tickcolor: grid };
+  const colors = v("colors");
+  return { layout: {
+    font: { family: font, color: faded }, legend: { font: { color: text } },
+    paper_bgcolor: background, plot_bgcolor: background,
+    colorway: colors ? colors.split(",") : undefined,
+    hoverlabel: { bgcolor: background, bordercolor: v("border"),
+                  font: { family: font, color: text } },
+    xaxis: { ...labels, showgrid: false, zeroline: false, gridcolor: grid, automargin: true },
+    yaxis: { ...labels, gridcolor: grid, zerolinecolor: grid, automargin: true } } };
+}
+
+function compose(chart) {
+  const host = chart.host;
+  const update = chart.update && chart.update.token === chart.token ? chart.update : null;
+  const layout = structuredClone(update && update.layout ? update.layout : host.layout);
+  layout.height = host.height;
+  layout.autosize = true;
+  delete layout.width;  // as wide as the column; the ResizeObserver follows it
+  if (chart.template) layout.template = chart.template;
+  const data = [];
+  const count = update ? update.count : host.traces.length;
+  // Unchanged traces keep their objects, which Plotly.react takes to mean "nothing to redo".
+  for (let i = 0; i < count; i++) data.push((update && update.traces[i]) || host.traces[i]);
+  return { data, layout };
+}
+
+// The charts of a tab share the browser's main thread with Streamlit's own rendering. A chart
+// redraw starts no sooner after the last one ended than half the time that one took, so the
+// charts use at most about two thirds of the thread: a slow computer shows fewer, newer frames
+// instead of falling behind the server (each message queued behind a slow redraw would be shown
+// later and later). The chart with the lowest rank (the loss) goes first; one that has waited
+// longer than STARVED ms goes before it.
+const STARVED = 1000;
+const waiting = new Map();  // chart -> performance.now() when it first had a newer figure
+let nextDrawAt = 0;         // performance.now() before which no chart starts a redraw
+let busy = false, timer = null;
+
+function schedule(chart) {
+  if (!chart.div) return;
+  if (!waiting.has(chart)) waiting.set(chart, performance.now());
+  pump();
+}
+
+function pump() {
+  if (busy || timer !== null || !waiting.size) return;
+  const delay = nextDrawAt - performance.now();
+  // Within one frame, many messages (a slow tab catching up) make one redraw: the latest.
+  timer = delay > 0 ? setTimeout(drawNext, delay) : requestAnimationFrame(drawNext);
+}
+
+function nextChart() {
+  const now = performance.now();
+  let best = null;
+  for (const [chart, since] of waiting) {
+    const starved = now - since > STARVED;
+    if (!best || (starved && !best.starved) ||
+        (starved === best.starved && chart.host.rank < best.chart.host.rank)) {
+      best = { chart, starved };
+    }
+  }
+  return best && best.chart;
+}
+
+async function drawNext() {
+  timer = null;
+  const chart = nextChart();
+  if (!chart) return;
+  waiting.delete(chart);
+  busy = true;
+  const start = performance.now();
+  try {
+    const Plotly = await loadPlotly(chart.host.internals);
+    if (chart.div && chart.div.isConnected) {
+      const { data, layout } = compose(chart);
+      await Plotly.react(chart.div, data, layout, chart.host.config);
+    }
+  } catch (error) {
+    console.error("live_chart", error);
+    if (chart.div && !chart.div._fullLayout) {
+      chart.div.textContent = `The chart could not be drawn: ${error}`;
+    }
+  } finally {
+    const end = performance.now();
+    nextDrawAt = end + Math.min(end - start, 1000) / 2;
+    busy = false;
+    pump();
+  }
+}
+
+function showHost(chart, message, parentElement) {
+  const div = parentElement.querySelector(".plateau-live-chart");
+  if (chart.div !== div) {  // the first host of this name in the tab, or Streamlit remounted it
+    chart.div = div;
+    const resize = new ResizeObserver(() => {
+      if (div._fullLayout && window.Plotly) window.Plotly.Plots.resize(div);
+    });
+    resize.observe(div);
+    div.liveChartResize = resize;
+  }
+  div.setAttribute("aria-label", message.alt);
+  chart.host = message;
+  chart.token = message.token;  // a host is always newer than the one before it
+  chart.template = message.theme ? streamlitTemplate(div, message.internals.theme) : null;
+  schedule(chart);
+  return () => {
+    // Also called when only the data changed; only a removed host lets its plot go.
+    if (div.isConnected) return;
+    div.liveChartResize.disconnect();
+    if (window.Plotly) window.Plotly.purge(div);
+    if (chart.div === div) { charts.delete(message.name); waiting.delete(chart); }
+  };
+}
+
+function takeUpdate(chart, message) {
+  // Updates can arrive out of order around a rerun; keep the newest, and the host's run only.
+  const kept = chart.update;
+  if (message.token < chart.token) return;
+  if (kept && (kept.token > message.token ||
+               (kept.token === message.token && kept.seq >= message.seq))) return;
+  chart.update = message;
+  if (message.token === chart.token) schedule(chart);
+}
+
+// Updates come in their own element, whose tiny script hands them over through this hook (and
+// leaves them in plateauLivePending when they come before the first chart's script has run).
+function takeUpdates(data) {
+  const message = JSON.parse(new TextDecoder().decode(data));
+  for (const update of message.updates) takeUpdate(chartNamed(update.name), update);
+}
+window.plateauLiveCharts = takeUpdates;
+for (const data of window.plateauLivePending || []) takeUpdates(data);
+window.plateauLivePending = [];
+
+export default function ({ data, parentElement }) {
+  const message = JSON.parse(new TextDecoder().decode(data));
+  loadPlotly(message.internals);  // at once: fetching plotly.js takes seconds on a slow network
+  return showHost(chartNamed(message.name), message, parentElement);
+}

@@ -1,0 +1,26 @@
+"""Reading the live charts of an AppTest page as the browser would show them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+
+def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
+    """Returns the figure ({"data": [...], "layout": {...}}) that chart `name` shows, given the
+    data of the page's live_chart elements in page order: the host's figure with the latest
+    update of the same script run applied, as components/live_chart.js merges them. AppTest
+    sees the elements (`e.proto.bytes for e in at.get("bidi_component")`), not the browser."""
+    messages = []
+    for message in map(json.loads, payloads):
+        messages += message["updates"] if "updates" in message else [message]
+    messages = [m for m in messages if m.get("name") == name]
+    host = next((m for m in messages if m.get("host")), None)
+    if host is None:
+        raise ValueError(f"no live chart named {name!r} on the page")
+    updates = [m for m in messages if not m.get("host") and m["token"] == host["token"]]
+    if not updates:
+        return {"data": host["traces"], "layout": host["layout"]}
+    update = max(updates, key=lambda m: m["seq"])
+    traces = [update["traces"].get(str(i)) or host["traces"][i] for i in range(update["count"])]
+    return {"data": traces, "layout": update["layout"] or host["layout"]}
