@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -13,8 +14,19 @@ from tests.app.live_charts import figure_shown
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 # AppTest's default is 3 s; the first run imports torch and plotly, and Play trains a whole
-# run (10,000 epochs) inside one script run.
-TIMEOUT = 60
+# run (10,000 epochs) inside one script run. This only guards against a hang, so it is far
+# beyond any machine's time (a run takes about a second here) and below pytest's 300 s.
+TIMEOUT = 240
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_cache() -> Iterator[None]:
+    """Clears st.cache_data (the training chunks shared between sessions) around every test: a
+    run another test played would otherwise replay from the cache, and how fast it replays
+    would decide what a test sees."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -10,29 +11,32 @@ from components.turns import Turns
 
 
 def test_no_more_than_at_once_work_together():
-    turns, lock = Turns(at_once=2), threading.Lock()
-    working, most = [0], [0]
-    start = threading.Barrier(8)
+    """Two sessions hold turns together (they meet inside) while a third waits outside, and it
+    gets its turn once one is given back. No step depends on how the threads are scheduled."""
+    turns, entered = Turns(at_once=2), []
+    inside = threading.Barrier(2, timeout=30)  # only two sessions that both hold a turn meet
+    release = threading.Event()
 
     def session() -> None:
-        start.wait()
-        for _ in range(50):
-            with turns.take():
-                with lock:
-                    working[0] += 1
-                    most[0] = max(most[0], working[0])
-                threading.Event().wait(0.0005)
-                with lock:
-                    working[0] -= 1
+        with turns.take():
+            entered.append(1)
+            if len(entered) <= 2:
+                inside.wait()
+                release.wait(timeout=30)
 
-    threads = [threading.Thread(target=session) for _ in range(8)]
+    threads = [threading.Thread(target=session) for _ in range(3)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 30  # a wait for the threads to arrive, not a timing
+    while not (len(entered) == 2 and turns.waiting == 1) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert (len(entered), turns.waiting) == (2, 1)
+    release.set()
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
-    assert most[0] == 2
-    assert turns.waiting == 0
+    assert len(entered) == 3 and turns.waiting == 0
+    assert not inside.broken
 
 
 def test_turns_go_in_order_of_arrival_and_a_returning_thread_queues_behind():

@@ -1,6 +1,5 @@
 """The loss landscapes: the line MSE grid, its window and the filter-normalised slice."""
 
-import time
 
 import numpy as np
 import pytest
@@ -144,12 +143,10 @@ def test_loss_slice_centre_is_the_current_loss_of_a_linear_network_without_biase
     assert losses[2, 2] == pytest.approx(reported[0, 0], rel=1e-12)
 
 
-def test_loss_slice_of_the_question_network_takes_under_a_second():
-    """The default 41 x 41 slice of the question's 1 -> 10 -> 1 network is quick enough to ask for."""
+def test_loss_slice_of_the_question_network_is_41_by_41_and_finite():
+    """The default slice of the question's 1 -> 10 -> 1 network is a finite 41 x 41 grid (how
+    long it takes is benchmarks/explain.py's)."""
     trainer = Trainer(PRESETS["question"].experiment)
     trainer.run(10)
-    loss_slice(trainer, seed_index=0, steps=5)  # warm-up
-    start = time.perf_counter()
     _, _, losses = loss_slice(trainer, seed_index=0)
-    assert time.perf_counter() - start < 1.0
     assert losses.shape == (41, 41) and np.isfinite(losses).all()

@@ -1,7 +1,6 @@
 """Plateau marking: stretches on the floor, above it, and a run still descending."""
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -108,17 +107,16 @@ def test_a_fit_to_rounding_error_counts_as_on_the_floor_of_zero():
     assert found[-1].start == pytest.approx(np.argmax(loss <= 1e-6 * SCALE) + 1, abs=60)
 
 
-def test_one_hundred_thousand_epochs_take_milliseconds():
-    """Vectorised: a 100,000-epoch run is marked in well under 0.1 s, in order, no overlaps."""
+def test_one_hundred_thousand_epochs_are_marked_in_order():
+    """A 100,000-epoch saddle run is marked as one plateau, then the floor, in order, with no
+    overlaps (how long that takes is benchmarks/explain.py's)."""
     # Saxe et al.'s curve as input: loss L0 + sxx (u - u*)^2, |g| = 2 sxx |u - u*| sqrt(2 u)
     c = saxe_constants(QUESTION)
     u = product_curve(QUESTION, 0.0005, 1e-6, 100_000)
     loss = c.floor + c.sigma_xx * (u - c.target) ** 2
     grad = 2.0 * c.sigma_xx * np.abs(u - c.target) * np.sqrt(2.0 * u)
     epochs, floor = np.arange(1, 100_001), c.floor
-    start = time.perf_counter()
     found = find_plateaus(epochs, loss, grad, floor, SCALE)
-    assert time.perf_counter() - start < 0.1
     assert [p.kind for p in found] == [ABOVE_FLOOR, ON_FLOOR]
     assert all(a.end < b.start for a, b in zip(found, found[1:]))
 
