@@ -5,7 +5,8 @@
 
 // One plot per chart name in this browser tab; hosts and updates of the same name meet here.
 const charts = new Map();
-let plotly = null;  // the promise of window.Plotly
+let plotly = null;  // the promise of plotly.js's global, once its chunk is imported
+let plotlyGlobal = () => undefined;  // that global, or undefined before it is loaded
 
 function chunkUrl(file, entrySelector) {
   // Import the chunk from the URL Streamlit itself would use (next to its entry module), so the
@@ -16,10 +17,11 @@ function chunkUrl(file, entrySelector) {
 
 function loadPlotly(internals) {
   if (!plotly) {
-    const file = internals.plotly;
-    plotly = window.Plotly ? Promise.resolve(window.Plotly) : import(chunkUrl(file, internals.entry)).then(() => {
-      if (!window.Plotly) throw new Error(`${file} did not define window.Plotly`);
-      return window.Plotly;
+    const file = internals.plotly, name = internals.plotlyGlobal;
+    plotlyGlobal = () => window[name];
+    plotly = plotlyGlobal() ? Promise.resolve(plotlyGlobal()) : import(chunkUrl(file, internals.entry)).then(() => {
+      if (!plotlyGlobal()) throw new Error(`${file} did not define window.${name}`);
+      return plotlyGlobal();
     });
     plotly.catch(() => { plotly = null; });  // try again on the next draw
   }
@@ -143,7 +145,7 @@ function showHost(chart, message, parentElement) {
   if (chart.div !== div) {  // the first host of this name in the tab, or Streamlit remounted it
     chart.div = div;
     const resize = new ResizeObserver(() => {
-      if (div._fullLayout && window.Plotly) window.Plotly.Plots.resize(div);
+      if (div._fullLayout && plotlyGlobal()) plotlyGlobal().Plots.resize(div);
     });
     resize.observe(div);
     div.liveChartResize = resize;
@@ -157,7 +159,7 @@ function showHost(chart, message, parentElement) {
     // Also called when only the data changed; only a removed host lets its plot go.
     if (div.isConnected) return;
     div.liveChartResize.disconnect();
-    if (window.Plotly) window.Plotly.purge(div);
+    if (plotlyGlobal()) plotlyGlobal().purge(div);
     if (chart.div === div) { charts.delete(message.name); waiting.delete(chart); }
   };
 }

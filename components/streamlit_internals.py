@@ -48,6 +48,7 @@ def _plotly_chunk() -> str | None:
 
 
 PLOTLY_CHUNK = _plotly_chunk()
+PLOTLY_GLOBAL = "Plotly"  # the chunk, once imported, leaves plotly.js at window.Plotly
 ENTRY_SCRIPT_SELECTOR = 'script[type="module"][src*="/static/js/index."]'
 SKELETON_SELECTOR = '[data-testid="stSkeleton"]'
 # The theme's CSS variables the live charts draw with, by the role they play in the chart.
@@ -57,8 +58,8 @@ THEME_VARIABLES = {
     "colors": "--st-chart-categorical-colors",
 }
 # What the browser-side scripts read, sent to them with each chart's first figure.
-BROWSER_DETAILS = {"plotly": PLOTLY_CHUNK, "entry": ENTRY_SCRIPT_SELECTOR,
-                   "theme": THEME_VARIABLES}
+BROWSER_DETAILS = {"plotly": PLOTLY_CHUNK, "plotlyGlobal": PLOTLY_GLOBAL,
+                   "entry": ENTRY_SCRIPT_SELECTOR, "theme": THEME_VARIABLES}
 
 
 def _client() -> object | None:

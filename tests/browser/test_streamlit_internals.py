@@ -51,7 +51,7 @@ def test_the_page_has_the_entry_module_plotly_chunk_theme_variables_and_skeleton
     page.get_by_text("Finished · epoch 10/10").wait_for()
     page.locator(".plateau-live-chart .main-svg").first.wait_for()
     assert page.locator(internals.ENTRY_SCRIPT_SELECTOR).count() == 1
-    assert page.evaluate("() => typeof window.Plotly.react") == "function"
+    assert page.evaluate(f"() => typeof window.{internals.PLOTLY_GLOBAL}.react") == "function"
     values = page.evaluate("""names => {
         const css = getComputedStyle(document.querySelector('.plateau-live-chart'));
         return Object.fromEntries(Object.entries(names).map(
