@@ -57,7 +57,8 @@ def test_landscape_contour_is_the_log_mse_above_the_lstsq_minimum_on_its_axes():
     star = _star(fig)
     assert star.marker.symbol == "star"
     assert star.x[0] == pytest.approx(w, rel=1e-12) and star.y[0] == pytest.approx(b, rel=1e-12)
-    assert f"w = {w:.4f}, b = {b:.4f}" in star.name and star.text[0] == f"MSE {floor:.4g}"
+    assert star.text[0] == f"w = {w:.4f}, b = {b:.4f}<br>MSE {floor:.4g}"
+    assert star.cliponaxis is False  # the label shows even when the star is near an edge
 
 
 def test_landscape_marks_the_path_its_start_and_where_it_is_now():
