@@ -80,12 +80,14 @@ def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
     return found.text
 
 
-def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str]:
-    """Returns the Floor and Gap readouts' values: "≥ …" and "at least …" for a lower bound."""
+def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:
+    """Returns the Floor and Gap readouts' values (formatted by `sci`) and a note under the Gap:
+    "≥ …" and "at least" for a lower bound (the whole words would not fit the readout)."""
     gap = sci(None if loss is None else loss - floors.floor)
     if floors.exact:
-        return sci(floors.floor), gap
-    return f"≥ {sci(floors.floor)}", gap if loss is None else f"at least {gap}"
+        return sci(floors.floor), gap, None
+    return f"≥ {sci(floors.floor)}", gap if loss is None else f"≥ {gap}", \
+        None if loss is None else "at least"
 
 
 def render_line_readouts(run: Run, floors: Floors) -> None:

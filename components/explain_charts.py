@@ -54,7 +54,8 @@ def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
     return go.Contour(
         x=x, y=y, z=z, customdata=values, hovertemplate=hover, name=title,
         contours=dict(start=low, end=top, size=1.0 / LEVELS_PER_DECADE), colorscale="Viridis",
-        line=dict(width=0.5), colorbar=dict(title=title, tickvals=ticks,
+        # the colour bar's title runs along it: written across, it took a fifth of the width
+        line=dict(width=0.5), colorbar=dict(title=dict(text=title, side="right"), tickvals=ticks,
                                             ticktext=[f"1e{int(t)}" for t in ticks]))
 
 
@@ -114,7 +115,7 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
         height=460, margin=dict(l=10, r=10, t=10, b=10), font=FONT, uirevision="landscape",
         xaxis=dict(title=dict(text="slope w")), yaxis=dict(title=dict(text="intercept b")),
         # grey behind the legend: the white path and start marker show in it
-        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0,
+        legend=dict(orientation="h", yanchor="top", y=-0.28, x=0,
                     bgcolor="rgba(120,120,120,0.35)")))
 
 

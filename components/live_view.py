@@ -87,12 +87,14 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         value = sci(loss)
         show("loss", value, lambda: slots[0].metric(
             "Loss", value, help="The MSE at the latest epoch (median over seeds)."))
-        floor_text, gap = explain.floor_readouts(floors, loss, sci)
+        floor_text, gap, gap_note = explain.floor_readouts(floors, loss, sci)
         show("floor", floor_text, lambda: slots[1].metric(
             "Floor", floor_text,
             help=f"The {floors.label}'s MSE: the lowest loss this network can reach on these "
                  f"points. {floors.why}"))
-        show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor."))
+        show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor.",
+                                                 delta=gap_note, delta_color="off",
+                                                 delta_arrow="off"))
         if history.last_losses is not None and len(history.last_losses) > 1:
             done = f"{int(on_floor(history.last_losses, floors.floor, scale).sum())} of " \
                    f"{len(history.last_losses)}"
