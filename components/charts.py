@@ -81,8 +81,9 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
         hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"
                       "<extra></extra>"))
     right = epochs or max(history.count, 1)
-    _floor_line(parts, floors.floor, f"floor {floors.floor:.3e} ({floors.label})" if floors.floor
-                else f"floor 0 ({floors.label})", FLOOR, log_y)
+    name = "floor" if floors.exact else "lower bound"
+    _floor_line(parts, floors.floor, f"{name} {floors.floor:.3e} ({floors.label})" if floors.floor
+                else f"{name} 0 ({floors.label})", FLOOR, log_y)
     if floors.linear_floor != floors.floor:
         parts.traces.append(level_line(floors.linear_floor,
                                        f"linear floor {floors.linear_floor:.3e}", LINEAR,

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.charts import Decorations, downsample_index
+from components.charts import FLOOR, Decorations, downsample_index, level_line
 from components.explain_charts import (
     grad_norm_figure,
     landscape_figure,
@@ -20,48 +20,48 @@ from components.explain_charts import (
     reference_decorations,
     slice_figure,
 )
+from components.search import searched
+from models.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
 from models.floors import Floors
 from models.landscape import loss_slice
-from models.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, Plateau, find_plateaus
+from models.plateaus import Plateau, find_plateaus
 from models.run import Run
 from models.theory import (
     CONSTANT,
-    effective_start,
     measured_half_time,
     normal_equations_latex,
     plateau_length,
     reference_floors,
-    saxe_applies,
     saxe_curve,
 )
 
 SLICE = "loss_slice"  # session key: (run serial, epoch, figure) of the last slice asked for
 
 
-def saxe_start(run: Run) -> float | None:
-    """Returns u0 of the saddle theory for this run, or None when the theory does not apply.
-
-    The theory assumes one learning rate throughout, so a run whose schedule changed is left
-    without its curve.
-    """
-    if not saxe_applies(run.experiment) or len(run.schedule) > 1:
-        return None
-    return effective_start(run.experiment.points, *run.initial_layers)
+def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | None:
+    """Returns the run's diagnosis (models/diagnosis.py), with this session's search if any."""
+    return diagnose_run(run, floors, plateaus, searched(run))
 
 
 def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations, list[Plateau]]:
-    """Returns what the explanation adds to the loss chart (plateau bands, reference floors, the
-    theory curve) and the plateaus found."""
+    """Returns what the explanation adds to the loss chart (plateau bands labelled as the
+    diagnosis names them, reference floors, the theory curve, the best of many starts) and the
+    plateaus found."""
     points, history = run.experiment.points, run.history
     refs = reference_floors(points)
     plateaus = find_plateaus(history.epochs, history.loss, history.grad_norm, floors.floor,
                              refs[CONSTANT]) if history.count >= 2 else []
-    parts = plateau_decorations(plateaus)
-    parts.extend(reference_decorations(refs, log_y, floors.floor,
-                                       right=run.experiment.training.epochs))
+    found = diagnosis(run, floors, plateaus) if plateaus else None
+    epochs = run.experiment.training.epochs
+    parts = plateau_decorations(plateaus, band_labels(plateaus, history.count,
+                                                      found.label if found else None), epochs)
+    parts.extend(reference_decorations(refs, log_y, floors.floor, right=epochs))
+    best = searched(run)
+    if best is not None and (best.best > 0 or not log_y):
+        parts.traces.append(level_line(best.best, f"best of {best.starts} starts "
+                                       f"{best.best:.3e} (an estimate)", FLOOR, "dot", epochs))
     u0 = saxe_start(run)
     if u0 is not None:
-        epochs = run.experiment.training.epochs
         curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
         keep = downsample_index(curve)
         parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
@@ -71,35 +71,23 @@ def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations
 
 
 def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
-    """Returns one or two sentences on what the run is doing now, in a student's words."""
-    history = run.history
-    if history.diverged_at is not None:
-        return ("The loss became infinite: the steps were too large for this landscape and the "
-                "weights flew off. Lower the learning rate and press Reset.")
-    if history.count == 0:
-        return f"Press Play. This network cannot go below its floor, the {floors.label}'s MSE."
-    loss = float(history.loss[-1])
-    last = plateaus[-1] if plateaus and plateaus[-1].end >= history.count else None
-    kind = last.kind if last else DESCENDING
-    if kind == ON_FLOOR:
-        network = run.experiment.network
-        if network.is_linear:
-            why = "a linear network computes one line, and no line does better"
-        elif network.activation == "square":
-            why = (f"square units make a polynomial of degree at most {2 ** network.depth}, "
-                   "and no such polynomial does better")
-        else:
-            why = "this network can already fit the points as well as anything can"
-        return (f"**On the floor** since epoch {last.start}: the gap is {loss - floors.floor:.2e}. "
-                f"It stops here because {why}. More epochs or another learning rate will not "
-                "help; only another architecture or other data moves the floor.")
-    if kind == ABOVE_FLOOR:
-        return (f"**A plateau above the floor** since epoch {last.start}: the loss barely moves "
-                "and the gradient is tiny, yet the gap is "
-                f"{loss - floors.floor:.2e}. This network can do better: it sits on flat ground "
-                "(a saddle, or saturated or dead units), not at the bottom.")
-    return (f"**Still descending**: the gap to the floor is {loss - floors.floor:.2e}"
-            f"{' and shrinking' if history.count > 1 else ''}.")
+    """Returns the diagnosis sentence (it begins with its label, in bold), or what to do first."""
+    found = diagnosis(run, floors, plateaus)
+    if found is None:
+        bound = "" if floors.exact else f" (only a lower bound: {floors.why})"
+        return (f"Press Play. This network cannot go below its floor, the {floors.label}'s "
+                f"MSE{bound}.")
+    return found.text
+
+
+def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:
+    """Returns the Floor and Gap readouts' values (formatted by `sci`) and a note under the Gap:
+    "≥ …" and "at least" for a lower bound (the whole words would not fit the readout)."""
+    gap = sci(None if loss is None else loss - floors.floor)
+    if floors.exact:
+        return sci(floors.floor), gap, None
+    return f"≥ {sci(floors.floor)}", gap if loss is None else f"≥ {gap}", \
+        None if loss is None else "at least"
 
 
 def render_line_readouts(run: Run, floors: Floors) -> None:

@@ -26,14 +26,21 @@ from components.charts import (
 from models.experiment import Points
 from models.floors import least_squares_line, polynomial_floor
 from models.landscape import landscape_window, line_mse_grid
-from models.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, Plateau
+from models.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, SLOPE, Plateau
+from models.units import Units
 
 DECADES = 6  # contour depth: levels below the highest value / DECADES are merged into the last
 LEVELS_PER_DECADE = 4
 MAX_PATH_POINTS = 2_000
 MAX_SEEDS_DRAWN = 8
 PLATEAU_COLOURS = {ON_FLOOR: "rgba(39,174,96,0.16)", ABOVE_FLOOR: "rgba(230,126,34,0.20)",
-                   DESCENDING: "rgba(31,95,191,0.10)"}
+                   DESCENDING: "rgba(31,95,191,0.10)", SLOPE: "rgba(142,68,173,0.14)"}
+# Band labels sit in rows from the top of the plot; a label goes one row down when it would run
+# into the one before it. A character of the 13 px label font is about 7.5 px, and the loss plot
+# is about 550 px wide in its half of a 1,400 px page: 1.4% of the x-axis per character.
+LABEL_CHAR = 0.014
+LABEL_ROW = 0.075  # of the plot's height: one row of 13 px text in the 420 px chart
+UNIT_COLOURS = {"active": "#1f5fbf", "dead": "#7f8c8d", "saturated": "#d35400"}
 REFERENCE = "#8e6c2f"
 
 
@@ -47,7 +54,8 @@ def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
     return go.Contour(
         x=x, y=y, z=z, customdata=values, hovertemplate=hover, name=title,
         contours=dict(start=low, end=top, size=1.0 / LEVELS_PER_DECADE), colorscale="Viridis",
-        line=dict(width=0.5), colorbar=dict(title=title, tickvals=ticks,
+        # the colour bar's title runs along it: written across, it took a fifth of the width
+        line=dict(width=0.5), colorbar=dict(title=dict(text=title, side="right"), tickvals=ticks,
                                             ticktext=[f"1e{int(t)}" for t in ticks]))
 
 
@@ -89,19 +97,25 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
                  marker=dict(size=11, color=LOSS, line=dict(color="white", width=2)),
                  showlegend=first)]
     line = least_squares_line(points)
+    # the star's label on the side of the star facing the window's centre, drawn past the axes
+    # if need be: at "bottom right" it was clipped when the star sat near the right edge
+    side = ("bottom " if line.intercept > (b_low + b_high) / 2 else "top ") + \
+        ("left" if line.slope > (s_low + s_high) / 2 else "right")
     traces.append(dict(
         type="scatter", x=[line.slope], y=[line.intercept], mode="markers+text",
-        name=f"least-squares line w = {line.slope:.4f}, b = {line.intercept:.4f}",
-        text=[f"MSE {floor:.4g}"], textposition="bottom right",
-        textfont=dict(color="white", size=13),
+        name="least-squares line", cliponaxis=False,
+        text=[f"w = {line.slope:.4f}, b = {line.intercept:.4f}<br>MSE {floor:.4g}"],
+        textposition=side, textfont=dict(color="white", size=13),
         hovertemplate="least-squares line<br>w %{x:.6f}<br>b %{y:.6f}<br>"
                       f"MSE {floor:.6g}<extra></extra>",
         marker=dict(symbol="star", size=18, color=FLOOR, line=dict(color="white", width=1))))
+    # The legend goes below the plot, in one row of short names: above it, in four long
+    # entries, it took a third of the chart.
     return go.Figure(data=traces, layout=dict(
-        height=460, margin=dict(l=10, r=10, t=80, b=10), font=FONT, uirevision="landscape",
+        height=460, margin=dict(l=10, r=10, t=10, b=10), font=FONT, uirevision="landscape",
         xaxis=dict(title=dict(text="slope w")), yaxis=dict(title=dict(text="intercept b")),
         # grey behind the legend: the white path and start marker show in it
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0,
+        legend=dict(orientation="h", yanchor="top", y=-0.28, x=0,
                     bgcolor="rgba(120,120,120,0.35)")))
 
 
@@ -122,17 +136,57 @@ def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> g
     return fig
 
 
-def plateau_decorations(plateaus: Iterable[Plateau]) -> Decorations:
-    """Returns a labelled shaded band per plateau, as shapes and annotations to add."""
-    parts = Decorations()
-    for plateau in plateaus:
+def plateau_decorations(plateaus: Iterable[Plateau], labels: list[str] | None = None,
+                        right: float | None = None) -> Decorations:
+    """Returns a shaded band per plateau with its label (`labels`, default its kind), as shapes
+    and annotations to add; `right` is the x-axis's end, which sets how much of it a label
+    covers, so labels that would overlap go a row lower."""
+    parts, rows = Decorations(), []  # rows: where the last label of each row ends, in epochs
+    plateaus = list(plateaus)
+    labels = labels or [p.kind for p in plateaus]
+    span = right or max((p.end for p in plateaus), default=1)
+    for plateau, label in zip(plateaus, labels, strict=True):
         parts.shapes.append(dict(type="rect", x0=plateau.start, x1=plateau.end, yref="paper",
                                  y0=0, y1=1, fillcolor=PLATEAU_COLOURS[plateau.kind],
                                  line=dict(width=0), layer="below"))
-        parts.annotations.append(dict(text=plateau.kind, x=plateau.start, yref="paper", y=1,
-                                      xanchor="left", yanchor="top", showarrow=False,
-                                      font=dict(size=13)))
+        row = next((i for i, end in enumerate(rows) if end < plateau.start), len(rows))
+        end = plateau.start + LABEL_CHAR * (len(label) + 1) * span
+        rows[row:row + 1] = [end]
+        parts.annotations.append(dict(text=label, x=plateau.start, yref="paper",
+                                      y=1 - LABEL_ROW * row, xanchor="left", yanchor="top",
+                                      showarrow=False, font=dict(size=13)))
     return parts
+
+
+def unit_state(units: Units) -> list[str]:
+    """Returns "dead", "saturated" or "active" for each unit."""
+    return ["dead" if d else "saturated" if s else "active"
+            for d, s in zip(units.dead, units.saturated, strict=True)]
+
+
+def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figure:
+    """Returns each hidden unit's output over x, coloured by its state, with the points' x as
+    dotted lines; the legend names each state once, with its count."""
+    states = unit_state(units)
+    names = {"active": "active", "dead": "dead: 0 on every point",
+             "saturated": "saturated on nearly every point"}
+    traces, shown = [], set()
+    for j, (curve, state) in enumerate(zip(units.outputs, states, strict=True)):
+        traces.append(dict(
+            type="scatter", x=units.grid, y=curve, mode="lines", legendgroup=state,
+            name=f"{names[state]} ({states.count(state)})", showlegend=state not in shown,
+            line=dict(color=UNIT_COLOURS[state], width=2, dash="dot" if state == "dead" else None),
+            hovertemplate=f"unit {j + 1} ({state})<br>x %{{x:.3g}}<br>output %{{y:.3g}}"
+                          "<extra></extra>"))
+        shown.add(state)
+    shapes = [dict(type="line", x0=float(x), x1=float(x), yref="paper", y0=0, y1=1,
+                   line=dict(color="#c0392b", dash="dot", width=1), layer="below")
+              for x in np.unique(np.asarray(points_x, dtype=np.float64))]
+    return go.Figure(data=traces, layout=dict(
+        height=300, margin=dict(l=10, r=10, t=60, b=10), font=FONT, uirevision="units",
+        shapes=shapes, xaxis=dict(title=dict(text=f"x (dotted: the points' x) · {seed_text}")),
+        yaxis=dict(title=dict(text="unit output")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
 def shade_plateaus(fig: go.Figure, plateaus: Iterable[Plateau]) -> go.Figure:

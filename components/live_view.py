@@ -15,6 +15,7 @@ from components.charts import fit_figure, loss_figure, prediction_grid
 from components.compare import compared_curves
 from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
 from components.player import status_text
+from components.units_view import UnitsView
 from models.floors import Floors
 from models.plateaus import on_floor
 from models.run import Run
@@ -33,6 +34,8 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
     status, story = st.empty(), st.empty()
     bus = UpdateBus()  # the charts' changes of each redraw travel in it together
     slots = [c.empty() for c in st.columns(4)]
+    if not floors.exact:
+        st.caption(f"The floor is only a lower bound: {floors.why}")
     left, right = st.columns(2)
     with left:
         log_y = st.toggle("Log scale", value=True, key=S.LOG_Y)
@@ -58,6 +61,7 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
         grad_chart = LiveChart("grad_norm", bus, rank=3, alt="Gradient norm against epoch")
         saxe = st.empty()
+    units = None if linear else UnitsView(run, bus)
     bus.place()
     scale = reference_floors(run.experiment.points)[CONSTANT]
     compared = compared_curves(run)
@@ -83,11 +87,14 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         value = sci(loss)
         show("loss", value, lambda: slots[0].metric(
             "Loss", value, help="The MSE at the latest epoch (median over seeds)."))
-        show("floor", floors.floor, lambda: slots[1].metric(
-            "Floor", sci(floors.floor),
-            help=f"The {floors.label}'s MSE: the lowest loss this network can reach on these points."))
-        gap = sci(None if loss is None else loss - floors.floor)
-        show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor."))
+        floor_text, gap, gap_note = explain.floor_readouts(floors, loss, sci)
+        show("floor", floor_text, lambda: slots[1].metric(
+            "Floor", floor_text,
+            help=f"The {floors.label}'s MSE: the lowest loss this network can reach on these "
+                 f"points. {floors.why}"))
+        show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor.",
+                                                 delta=gap_note, delta_color="off",
+                                                 delta_arrow="off"))
         if history.last_losses is not None and len(history.last_losses) > 1:
             done = f"{int(on_floor(history.last_losses, floors.floor, scale).sum())} of " \
                    f"{len(history.last_losses)}"
@@ -116,6 +123,8 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
                 explain.render_line_readouts(run, floors)
             landscape_chart.draw(explain.line_landscape(run))
         grad_chart.draw(explain.grad_norm_chart(run))
+        if units:
+            units.draw(run)
         with saxe.container():
             explain.render_saxe_readouts(run)
 

@@ -38,3 +38,4 @@ STEP = "step_requested"        # Step was pressed: train one epoch on this run o
 IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that was not used
 LARGE_TEXT = "large_text"      # the projector switch
 COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart
+SEARCHED = "searched"          # (search experiment, models.diagnosis.Search) of the last search

@@ -16,7 +16,11 @@ Each epoch gets one label, from trailing geometric means over a window of 1% of 
   |g| against the run's largest |g| it is not fooled by a run that starts on its plateau (the
   gradient of a saddle plateau grows exponentially until the escape). Measured on the presets:
   0.001-0.03 on the saddle and sigmoid plateaus, 0.3-1.2 where Adam at lr 1e-5 crawls down a
-  slope; a flat loss with such a gradient is a learning rate too small, and is left unmarked.
+  slope.
+- "flat on a slope": the loss is flat as above but the ground is not: the gradient is large and
+  the steps are too small to use it (plain SGD at lr 1e-6 on the question: ratio 1.18, the loss
+  0.0521 -> 0.0512 in 3,000 epochs). That is a learning rate too small, not a plateau of the
+  landscape.
 - "still descending": the last stretch of a run that is neither, while the loss is lower than
   5% of the run earlier: the run was stopped before it could be told apart.
 Stretches shorter than 2% of the run, except the last, are absorbed into the stretch before
@@ -30,10 +34,17 @@ from dataclasses import dataclass
 import numpy as np
 
 ON_FLOOR, ABOVE_FLOOR, DESCENDING = "on the floor", "above the floor", "still descending"
-KINDS = (ON_FLOOR, ABOVE_FLOOR, DESCENDING)
+SLOPE = "flat on a slope"
+KINDS = (ON_FLOOR, ABOVE_FLOOR, DESCENDING, SLOPE)
+_CODES = {2: ON_FLOOR, 1: ABOVE_FLOOR, 3: SLOPE}  # label codes below; 0 is none of these
 
 WINDOW = 0.01  # fraction of the run the changes are measured over
 FLAT_CHANGE = 0.02  # largest |change of ln(loss)| per window that counts as flat
+# "flat on a slope" asks for a flatter loss: at most this change of ln(loss) per 1% of the run
+# (a whole run at that pace moves the loss by e^0.5, 1.6x). At FLAT_CHANGE, the saddle preset's
+# escape (the gradient grows before the loss moves) and the question's last crawl onto its floor
+# were marked; SGD at lr 1e-6 on the question changes ln(loss) by 0.0002 per 1% of its run.
+SLOPE_CHANGE = 0.005
 FLAT_GROUND = 0.05  # largest |g| / (2 sqrt(loss)) of flat ground
 RECENT = 0.05  # "still descending" compares the loss with this fraction of the run ago
 FLOOR_RELATIVE = 0.01  # within 1% of the floor ...
@@ -65,6 +76,15 @@ def _trailing_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (total[end] - total[begin]) / (end - begin)
 
 
+def _change(level: np.ndarray, window: int) -> np.ndarray:
+    """Returns level minus level `window` epochs earlier (the first window copies the first)."""
+    n = len(level)
+    change = np.empty(n)
+    change[window:] = level[window:] - level[:-window]
+    change[:window] = change[window] if n > window else 0.0
+    return change
+
+
 def _segments(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Returns (starts, lengths) of the runs of equal labels."""
     starts = np.concatenate([[0], np.flatnonzero(np.diff(labels)) + 1])
@@ -90,14 +110,18 @@ def find_plateaus(epochs: np.ndarray, loss: np.ndarray, grad_norm: np.ndarray, f
     # Geometric means: a running sum of logs keeps its precision where one of values that fall
     # from 1e2 to 1e-30 would drown the late ones in the early ones' rounding.
     level = _trailing_mean(np.log(np.maximum(loss, TINY)), window)
-    change = np.empty(n)
-    change[window:] = level[window:] - level[:-window]
-    change[:window] = change[window] if n > window else 0.0
+    change = _change(level, window)
+    # the gap's own change: a loss settling onto a positive floor is flat in log(loss) while
+    # its gap still falls fast, which is not a slow optimizer
+    gap_change = _change(_trailing_mean(np.log(np.maximum(loss - floor, TINY)), window), window)
     log_gradient = _trailing_mean(np.log(np.maximum(np.asarray(grad_norm, dtype=np.float64),
                                                     TINY)), window)
     flat_ground = log_gradient <= np.log(2.0 * FLAT_GROUND) + 0.5 * level
+    flat = np.abs(change) < tolerance
+    crawling = ~flat_ground & (np.abs(change) < SLOPE_CHANGE / FLAT_CHANGE * tolerance) \
+        & (np.abs(gap_change) < tolerance)
     labels = np.where(on_floor(np.exp(level), floor, scale), 2,
-                      np.where((np.abs(change) < tolerance) & flat_ground, 1, 0))
+                      np.where(flat & flat_ground, 1, np.where(crawling, 3, 0)))
     # absorb short stretches into the one before them; the first has none before it, and the
     # last is where the run is now, which a live chart should show as soon as it starts
     min_length = max(1, int(np.ceil(MIN_LENGTH * n)))
@@ -111,7 +135,7 @@ def find_plateaus(epochs: np.ndarray, loss: np.ndarray, grad_norm: np.ndarray, f
     kinds = labels[starts]
     chosen = np.flatnonzero((kinds > 0) & (lengths >= min_length))
     found = [Plateau(int(epochs[starts[i]]), int(epochs[ends[i]]),
-                     ON_FLOOR if kinds[i] == 2 else ABOVE_FLOOR, float(loss[ends[i]] - floor))
+                     _CODES[int(kinds[i])], float(loss[ends[i]] - floor))
              for i in chosen]
     earlier = level[max(0, n - 1 - int(RECENT * n))]
     if kinds[-1] == 0 and level[-1] < earlier:

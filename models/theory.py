@@ -85,12 +85,14 @@ def normal_equations_latex(points: Points) -> str:
     line = least_squares_line(points)
     xtx = f"{np.dot(x, x):.7g} & {x.sum():.7g} \\\\ {x.sum():.7g} & {len(x)}"
     xty = f"{np.dot(x, y):.7g} \\\\ {y.sum():.7g}"
+    # Two lines, the system and then its solution: on one line the equation was wider than
+    # the page's main column at 1,400 px and "MSE =" was cut off.
     return (
-        r"X^\top X \begin{bmatrix} w \\ b \end{bmatrix} = X^\top y:\quad"
+        r"\begin{aligned}X^\top X \begin{bmatrix} w \\ b \end{bmatrix} = X^\top y:\quad"
         rf"\begin{{bmatrix}} {xtx} \end{{bmatrix}}\begin{{bmatrix}} w \\ b \end{{bmatrix}}"
-        rf" = \begin{{bmatrix}} {xty} \end{{bmatrix}}"
-        rf"\;\Rightarrow\; w = {line.slope:.7g},\ b = {line.intercept:.7g},"
-        rf"\ \text{{MSE}} = {polynomial_floor(points, 1):.4g}"
+        rf" = \begin{{bmatrix}} {xty} \end{{bmatrix}} \\"
+        rf"\Rightarrow\; w = {line.slope:.7g},\ b = {line.intercept:.7g},"
+        rf"\ \text{{MSE}} = {polynomial_floor(points, 1):.4g}\end{{aligned}}"
     )
 
 

@@ -57,7 +57,8 @@ def test_landscape_contour_is_the_log_mse_above_the_lstsq_minimum_on_its_axes():
     star = _star(fig)
     assert star.marker.symbol == "star"
     assert star.x[0] == pytest.approx(w, rel=1e-12) and star.y[0] == pytest.approx(b, rel=1e-12)
-    assert f"w = {w:.4f}, b = {b:.4f}" in star.name and star.text[0] == f"MSE {floor:.4g}"
+    assert star.text[0] == f"w = {w:.4f}, b = {b:.4f}<br>MSE {floor:.4g}"
+    assert star.cliponaxis is False  # the label shows even when the star is near an edge
 
 
 def test_landscape_marks_the_path_its_start_and_where_it_is_now():
@@ -150,3 +151,47 @@ def test_the_figures_module_does_not_import_streamlit():
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) is False
+
+
+def test_band_labels_that_would_overlap_go_a_row_lower():
+    """Two bands 100 epochs apart on a 10,000-epoch axis: the second label goes one row down;
+    a band far to the right stays on the top row. Labels are the ones given."""
+    from components.explain_charts import LABEL_ROW, plateau_decorations
+
+    bands = [Plateau(1, 100, ABOVE_FLOOR, 0.1), Plateau(101, 300, ABOVE_FLOOR, 0.1),
+             Plateau(6000, 10000, ON_FLOOR, 0.0)]
+    parts = plateau_decorations(bands, ["A saddle", "Too few units", "On the floor"], 10_000)
+    assert [a["text"] for a in parts.annotations] == ["A saddle", "Too few units", "On the floor"]
+    assert [a["y"] for a in parts.annotations] == [1, pytest.approx(1 - LABEL_ROW), 1]
+
+
+def test_units_figure_colours_dead_units_and_names_each_state_once():
+    """Dead units are grey and dotted, one legend entry per state with its count; the points'
+    x are dotted lines."""
+    from components.explain_charts import UNIT_COLOURS, units_figure
+    from models.units import Units
+
+    grid = np.linspace(-1, 1, 5)
+    units = Units("relu", grid, np.vstack([np.maximum(grid, 0), np.zeros(5), np.zeros(5)]),
+                  np.zeros((3, 2)), np.array([False, True, True]), np.zeros(3, dtype=bool))
+    fig = units_figure(units, np.array([0.2, 0.5]), "seed 0")
+    colours = [t.line.color for t in fig.data]
+    assert colours == [UNIT_COLOURS["active"], UNIT_COLOURS["dead"], UNIT_COLOURS["dead"]]
+    assert [t.name for t in fig.data if t.showlegend] == ["active (1)", "dead: 0 on every point (2)"]
+    assert [s.x0 for s in fig.layout.shapes] == [0.2, 0.5]
+
+
+def test_a_lower_bound_floor_line_is_labelled_lower_bound():
+    """The loss chart names a lower bound "lower bound", never "floor"."""
+    from components.charts import loss_figure
+    from models.experiment import Network
+    from models.floors import floors
+    from models.history import History
+
+    history = History(capacity=2)
+    history.append(np.array([[0.5], [0.4]]), np.array([[0.1], [0.1]]))
+    wave = Points(tuple(float(x) for x in range(8)), tuple(float(np.sin(x)) for x in range(8)))
+    fig = loss_figure(history, floors(wave, Network(width=1, activation="relu")), True, 10)
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("lower bound 0") for n in names)
+    assert not any(n.startswith("floor") for n in names)

@@ -189,3 +189,100 @@ def test_linear_network_without_biases_has_the_origin_line_floor():
     assert result.floor > floors(QUESTION, Network()).floor
     assert result.line.intercept == 0.0
     assert result.line.slope == pytest.approx(np.dot(QUESTION_XS, QUESTION_YS) / 2.0, rel=1e-12)
+
+
+WAVE_X = tuple(float(x) for x in range(-3, 5))
+WAVE = Points(WAVE_X, tuple(float(np.sin(x)) for x in WAVE_X))  # 8 points of a wave
+
+
+def relu_interpolant(xs, ys, x):
+    """Returns y_1 + sum_{i<n} c_i relu(x - x_i), the n - 1 unit construction of floors.py, at x."""
+    order = np.argsort(xs)
+    xs, ys = np.asarray(xs)[order], np.asarray(ys)[order]
+    slopes = np.diff(ys) / np.diff(xs)
+    c = np.concatenate([[slopes[0]], np.diff(slopes)])  # base slope, then each kink
+    return ys[0] + sum(ci * np.maximum(x - xi, 0.0) for ci, xi in zip(c, xs[:-1]))
+
+
+def test_relu_width_rule_is_distinct_x_minus_one_and_its_construction_interpolates():
+    """7 relu units are exact for 8 points (the construction with 7 units passes through all of
+    them); 6 make 0 a lower bound whose sentence says 7 would be enough."""
+    x = np.asarray(WAVE.xs)
+    assert np.allclose(relu_interpolant(WAVE.xs, WAVE.ys, x), WAVE.ys, atol=1e-12)
+    assert floors(WAVE, Network(width=7, activation="relu")).exact
+    narrow = floors(WAVE, Network(width=1, activation="relu"))
+    assert not narrow.exact and narrow.floor == 0.0 and narrow.enough_width == 7
+    assert narrow.why == "1 unit cannot bend through every set of 8 points; 7 would be enough."
+    assert not floors(WAVE, Network(width=6, activation="leaky_relu")).exact
+    assert floors(WAVE, Network(width=7, activation="leaky_relu")).exact
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "gelu", "elu", "softplus", "sin"])
+def test_other_activations_need_as_many_units_as_distinct_x(activation):
+    """Pinkus (1999) / Huang & Babri (1998): n units for n distinct x; n - 1 is a lower bound."""
+    assert floors(WAVE, Network(width=8, activation=activation)).exact
+    assert not floors(WAVE, Network(width=7, activation=activation)).exact
+
+
+def test_repeated_x_count_distinct_values_for_the_width_rule():
+    """Four points on two distinct x need one relu unit; the floor is the within-group variance."""
+    points = Points((0.0, 0.0, 1.0, 1.0), (0.0, 2.0, 1.0, 3.0))
+    result = floors(points, Network(width=1, activation="relu"))
+    assert result.exact and result.floor == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_deeper_nonlinear_networks_use_the_last_layer_width_and_no_biases_is_a_bound(depth):
+    """The width rule holds at any depth; without biases the best function is only a bound."""
+    assert floors(WAVE, Network(depth=depth, width=8, activation="tanh")).exact
+    assert not floors(WAVE, Network(depth=depth, width=64, activation="relu", bias=False)).exact
+
+
+def test_square_exactness_depth_one_any_width_depth_two_width_two_deeper_a_bound():
+    """Square: depth 1 exact at width 1, depth 2 exact from width 2, depth 3 only a bound."""
+    assert floors(WAVE, Network(depth=1, width=1, activation="square")).exact
+    assert not floors(WAVE, Network(depth=2, width=1, activation="square")).exact
+    assert floors(WAVE, Network(depth=2, width=2, activation="square")).exact
+    assert not floors(WAVE, Network(depth=3, width=64, activation="square")).exact
+
+
+def test_depth_two_square_reaches_a_quartic_as_a_difference_of_two_squares():
+    """The proof's construction: a quartic factored into real quadratics A B equals
+    ((A + B) / 2)^2 - ((A - B) / 2)^2, checked on numpy's degree-4 least-squares fit."""
+    x, y = np.asarray(WAVE.xs), np.asarray(WAVE.ys)
+    quartic = np.polyfit(x, y, 4)
+    roots = np.roots(quartic)
+    pairs = sorted(roots, key=lambda r: (abs(r.imag) < 1e-12, r.real, r.imag))
+    a = np.real(np.poly(pairs[:2])) * quartic[0]  # a conjugate pair (or two real roots) per factor
+    b = np.real(np.poly(pairs[2:]))
+    p1, p2 = np.polyadd(a, b) / 2, np.polysub(a, b) / 2
+    reached = np.polyval(p1, x) ** 2 - np.polyval(p2, x) ** 2
+    assert np.allclose(reached, np.polyval(quartic, x), atol=1e-9)
+    result = floors(WAVE, Network(depth=2, width=2, activation="square"))
+    assert result.floor == pytest.approx(float(np.mean((y - reached) ** 2)), rel=1e-6)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_square_without_biases_is_the_monomial_fit(depth):
+    """Without biases square units make C x^(2^d): numpy's lstsq on that one column."""
+    expected = lstsq_mse(WAVE.xs, WAVE.ys, [np.asarray(WAVE.xs) ** (2**depth)])
+    result = floors(WAVE, Network(depth=depth, width=3, activation="square", bias=False))
+    assert result.exact and result.floor == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+@pytest.mark.parametrize("width", [1, 2, 7, 8])
+@pytest.mark.parametrize("bias", [True, False])
+def test_no_floor_is_called_exact_without_a_rule(activation, depth, width, bias):
+    """Every exact floor comes from one of the rules; everything else is a lower bound."""
+    network = Network(depth=depth, width=width, activation=activation, bias=bias)
+    result = floors(WAVE, network)
+    if network.is_linear or (activation == "square" and not bias):
+        rule = True
+    elif activation == "square":
+        rule = depth == 1 or (depth == 2 and width >= 2)
+    else:
+        rule = bias and width >= (7 if activation in ("relu", "leaky_relu") else 8)
+    assert result.exact == rule
+    assert result.why

@@ -10,6 +10,7 @@ from models.plateaus import (
     ABOVE_FLOOR,
     DESCENDING,
     ON_FLOOR,
+    SLOPE,
     find_plateaus,
     on_floor,
 )
@@ -62,13 +63,22 @@ def test_a_run_stopped_during_the_escape_is_still_descending():
 
 def test_a_flat_loss_with_a_steep_gradient_is_a_slow_optimizer_not_a_plateau():
     """Loss barely moving while |g| / (2 sqrt(loss)) is about 1 (a tiny learning rate on a
-    slope) is never marked above the floor."""
+    slope) is never marked above the floor: it is one stretch flat on a slope."""
     epochs = np.arange(1, 5001)
     loss = 0.05 * np.exp(-1e-6 * epochs)
     grad = 2.0 * np.sqrt(loss)
     found = find_plateaus(epochs, loss, grad, floor=0.005, scale=SCALE)
     assert ABOVE_FLOOR not in [p.kind for p in found]
-    assert found == [found[-1]] and found[-1].kind == DESCENDING  # it is going down, slowly
+    assert [(p.start, p.end, p.kind) for p in found] == [(1, 5000, SLOPE)]
+
+
+def test_a_loss_settling_onto_a_positive_floor_is_not_flat_on_a_slope():
+    """log(loss) flattens as the loss settles on a floor of 0.005, but the gap still falls fast:
+    that stretch is descending, then on the floor, never a slow optimizer."""
+    epochs = np.arange(1, 5001)
+    loss = 0.005 + 0.045 * np.exp(-0.002 * epochs)
+    grad = 2.0 * np.sqrt(loss)
+    assert SLOPE not in [p.kind for p in find_plateaus(epochs, loss, grad, 0.005, SCALE)]
 
 
 def test_a_dead_network_is_stuck_above_the_floor_for_the_whole_run():
