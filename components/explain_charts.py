@@ -189,20 +189,6 @@ def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figur
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
-def shade_plateaus(fig: go.Figure, plateaus: Iterable[Plateau]) -> go.Figure:
-    """Returns fig with a labelled shaded band per plateau; changes fig in place."""
-    return _decorate(fig, plateau_decorations(plateaus))
-
-
-def _decorate(fig: go.Figure, parts: Decorations) -> go.Figure:
-    """Returns fig with the decorations added in one update; changes fig in place."""
-    if parts.traces:
-        fig.add_traces(parts.traces)
-    fig.update_layout(shapes=list(fig.layout.shapes) + parts.shapes,
-                      annotations=list(fig.layout.annotations) + parts.annotations)
-    return fig
-
-
 def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
     """Returns a small log-y chart of the gradient norm per epoch (at most 2,000 points)."""
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
@@ -232,10 +218,3 @@ def reference_decorations(refs: dict[str, float], log_y: bool, floor: float | No
             continue
         parts.traces.append(level_line(value, f"{name} {value:.3e}", REFERENCE, "dot", right))
     return parts
-
-
-def add_reference_lines(fig: go.Figure, refs: dict[str, float], log_y: bool,
-                        floor: float | None = None, right: float = 1.0) -> go.Figure:
-    """Returns fig with a dotted line per reference floor (see reference_decorations); changes
-    fig in place."""
-    return _decorate(fig, reference_decorations(refs, log_y, floor, right))

@@ -11,10 +11,10 @@ import pytest
 
 from components.charts import LOG_FLOOR
 from components.explain_charts import (
-    add_reference_lines,
     grad_norm_figure,
     landscape_figure,
-    shade_plateaus,
+    plateau_decorations,
+    reference_decorations,
     slice_figure,
 )
 from models.experiment import Points
@@ -101,11 +101,14 @@ def test_slice_figure_is_log_loss_with_the_current_weights_at_the_centre():
     assert (centre.x[0], centre.y[0]) == (0.0, 0.0) and centre.text[0] == "current weights"
 
 
-def test_shade_plateaus_adds_one_labelled_band_per_plateau_in_place():
-    """Each plateau becomes a vrect from its start to its end epoch, labelled with its kind."""
-    fig = go.Figure(go.Scatter(x=[1, 1000], y=[1, 0.1]))
+def _layout_of(parts) -> dict:
+    return dict(shapes=parts.shapes, annotations=parts.annotations)
+
+
+def test_each_plateau_is_one_band_labelled_with_its_kind():
+    """Each plateau becomes a band from its start to its end epoch, labelled with its kind."""
     plateaus = [Plateau(1, 300, ABOVE_FLOOR, 0.03), Plateau(580, 1000, ON_FLOOR, 1e-15)]
-    assert shade_plateaus(fig, plateaus) is fig
+    fig = go.Figure(go.Scatter(x=[1, 1000], y=[1, 0.1]), layout=_layout_of(plateau_decorations(plateaus)))
     bands = [(s.x0, s.x1) for s in fig.layout.shapes]
     assert bands == [(1, 300), (580, 1000)]
     assert [a.text for a in fig.layout.annotations] == [ABOVE_FLOOR, ON_FLOOR]
@@ -127,19 +130,19 @@ def test_reference_lines_are_dotted_legend_lines_at_their_values():
     """Each positive reference is a dotted horizontal line at its value, named (with the value)
     in the legend; a zero reference is left out on a log axis and drawn on a linear one."""
     refs = {"constant prediction": 0.0313, "line through the origin": 0.00596, "zero": 0.0}
-    fig = add_reference_lines(go.Figure(), refs, log_y=True, right=500)
+    fig = go.Figure(reference_decorations(refs, log_y=True, right=500).traces)
     assert [tuple(t.y) for t in fig.data] == [(0.0313, 0.0313), (0.00596, 0.00596)]
     assert all(t.line.dash == "dot" and tuple(t.x) == (0, 500) for t in fig.data)
     assert [t.name for t in fig.data] == ["constant prediction 3.130e-02",
                                           "line through the origin 5.960e-03"]
-    linear = add_reference_lines(go.Figure(), refs, log_y=False)
+    linear = go.Figure(reference_decorations(refs, log_y=False).traces)
     assert [t.y[0] for t in linear.data] == [0.0313, 0.00596, 0.0]
 
 
 def test_a_reference_equal_to_the_networks_floor_is_not_drawn_twice():
     """Without biases the origin line is the floor: only the other references get lines."""
     refs = {"constant prediction": 0.0313, "line through the origin": 0.00596}
-    fig = add_reference_lines(go.Figure(), refs, log_y=True, floor=0.00596)
+    fig = go.Figure(reference_decorations(refs, log_y=True, floor=0.00596).traces)
     assert [t.y[0] for t in fig.data] == [0.0313]
 
 
