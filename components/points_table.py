@@ -17,8 +17,8 @@ EDIT_PROBLEMS = "points_edit_problems"  # why the last edits could not be used (
 def _load_csv() -> None:
     # A callback: runs before the table is drawn, so a good file can replace its contents.
     upload = st.session_state.get("points_csv")
-    if upload is None:
-        return
+    if not hasattr(upload, "getvalue"):  # none, or a file the server does not have (a
+        return  # crafted client's file id: Streamlit hands back a DeletedFile)
     points, problems = parse_csv(upload.getvalue())
     st.session_state[UPLOAD_PROBLEMS] = problems
     if points is not None:
