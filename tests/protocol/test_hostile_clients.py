@@ -26,7 +26,7 @@ from tests.harness.protocol import PageClient
 WIDGET_EXAMPLES = 30
 BUTTON_EXAMPLES = 10
 # The server's resident memory may grow by at most this much over the module (measured: 10 MB;
-# MB; a leak per crafted message, e.g. 10,000-row tables kept, would pass it quickly).
+# a leak per crafted message, e.g. 10,000-row tables kept, would pass it quickly).
 MEMORY_GROWTH = 400 * 2**20
 EDITOR = re.compile(r"points_\d+")
 FUZZ = settings(max_examples=WIDGET_EXAMPLES, deadline=None, database=None,
