@@ -7,10 +7,19 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import state as S
+from components.streamlit_internals import REJECTED, SENT, guard_widget_states
 from models import experiment as ex
 from models.activations import ACTIVATIONS
 from models.optimizers import OPTIMIZERS
 from models.query import INITS, number_text
+from models.widgets import SETTING_KEYS, clean_widget_values
+
+# Every control's label, by widget key (the link's parameter names): one row per setting.
+LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "Activation",
+          S.INIT: "Framework defaults", S.BIAS: "Biases", S.SCALE: "Initial weight scale",
+          S.OPT: "Optimizer", S.LR: "Learning rate", S.EPOCHS: "Epochs", S.BATCH: "Batch size",
+          S.SEED: "Seed", S.SEEDS: "Seeds trained together"}
+MAX_WARNINGS = 8
 
 
 # Learning rates and init scales on a log scale: 1, 2, 5 per decade.
@@ -24,6 +33,46 @@ def _log_grid(bounds: tuple[float, float]) -> list[float]:
 
 LR_GRID = _log_grid(ex.LR_RANGE)
 SCALE_GRID = _log_grid(ex.INIT_SCALE_RANGE)
+
+
+def _one(value: object) -> object:
+    # Sliders and segmented controls send their value as a list of one.
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def repair_widget_values() -> None:
+    """Puts a usable value into every setting's widget state before the widgets are drawn,
+    parsed from what the browser sent as a link value is (models/widgets.py), and keeps a
+    warning for each value replaced and each widget state Streamlit could not read."""
+    guard_widget_states()
+    sent = st.session_state.pop(SENT, None)
+    rejected = st.session_state.pop(REJECTED, [])
+    # What a widget now holds is Streamlit's reading of what was sent, which may already have
+    # replaced a bad value (a number input resets one out of range to its minimum), or a
+    # callback's value (a preset) that rightly wins over what was sent. So a sent value that
+    # parses is left to Streamlit, and one that does not is replaced by our reading of it: its
+    # nearest bound, or the value the last run used.
+    last = st.session_state.get(S.LAST_SETTINGS, {})
+    current = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}
+    clean, warnings = clean_widget_values(current, fallback=last, labels=LABELS)
+    for key, value in (sent or {}).items():
+        if key in SETTING_KEYS:
+            used, problems = clean_widget_values({key: _one(value)},
+                                                 fallback={**clean, **last}, labels=LABELS)
+            clean.update(used if problems else {})
+            warnings += problems
+    clean, size_warnings = clean_widget_values(clean, labels=LABELS)  # seeds, for the new sizes
+    warnings += size_warnings
+    for key, value in clean.items():
+        if key not in st.session_state or st.session_state[key] != value:
+            st.session_state[key] = value
+    st.session_state[S.LAST_SETTINGS] = clean
+    warnings += [f"`{key}`: {why}; kept its previous value."
+                 for key, why in rejected if key not in SETTING_KEYS]
+    if sent is not None or warnings:  # a new message from the browser: its own warnings
+        more = len(warnings) - MAX_WARNINGS
+        st.session_state[S.WIDGET_WARNINGS] = warnings[:MAX_WARNINGS] + (
+            [f"… and {more} more."] if more > 0 else [])
 
 
 def _log_slider(label: str, grid: list[float], key: str, help: str) -> float:
@@ -47,27 +96,28 @@ def _heading(title: str, keys: tuple[str, ...]) -> None:
 
 def render_network_controls() -> ex.Network:
     """Returns the network the widgets (or a lecture link's fixed values) describe."""
+    repair_widget_values()
     _heading("Network", (S.DEPTH, S.WIDTH, S.ACT, S.INIT))
     depth = _shown(S.DEPTH, lambda: st.slider(
-        "Hidden layers", *ex.DEPTH_RANGE, key=S.DEPTH,
+        LABELS[S.DEPTH], *ex.DEPTH_RANGE, key=S.DEPTH,
         help="0 is a single linear layer: linear regression."))
     width = _shown(S.WIDTH, lambda: st.slider(
-        "Units per hidden layer", *ex.WIDTH_RANGE, key=S.WIDTH, disabled=depth == 0))
+        LABELS[S.WIDTH], *ex.WIDTH_RANGE, key=S.WIDTH, disabled=depth == 0))
     activation = _shown(S.ACT, lambda: st.selectbox(
-        "Activation", list(ACTIVATIONS), key=S.ACT,
+        LABELS[S.ACT], list(ACTIVATIONS), key=S.ACT,
         help="Keras's Dense layer uses 'linear' (none) unless told otherwise."))
     if S.ACT not in st.session_state.get(S.HIDDEN, ()):
         st.caption(ACTIVATIONS[activation].description)
     init = _shown(S.INIT, lambda: st.segmented_control(
-        "Framework defaults", INITS, key=S.INIT, required=True,
+        LABELS[S.INIT], INITS, key=S.INIT, required=True,
         help="keras: Glorot-uniform weights, zero biases, Keras's Adam epsilon. "
              "torch: nn.Linear's init and torch.optim's Adam."))
     if st.session_state.get(S.HIDDEN):  # a lecture link keeps to the decisions it offers
         bias, scale = st.session_state[S.BIAS], st.session_state[S.SCALE]
     else:
         with st.expander("Advanced: biases and initial scale"):
-            bias = st.toggle("Biases", key=S.BIAS)
-            scale = _log_slider("Initial weight scale", SCALE_GRID, S.SCALE,
+            bias = st.toggle(LABELS[S.BIAS], key=S.BIAS)
+            scale = _log_slider(LABELS[S.SCALE], SCALE_GRID, S.SCALE,
                                 "Multiplies the initial weights; small starts sit on a saddle.")
     return ex.Network(depth=int(depth), width=int(width), activation=activation, init=init,
                       bias=bias, init_scale=scale)
@@ -77,19 +127,19 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
     """Returns (training settings, seed, number of seeds) from the widgets or a lecture link."""
     _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.BATCH, S.SEED, S.SEEDS))
     optimizer = _shown(S.OPT, lambda: st.segmented_control(
-        "Optimizer", list(OPTIMIZERS), key=S.OPT, required=True,
+        LABELS[S.OPT], list(OPTIMIZERS), key=S.OPT, required=True,
         help="Changing it while playing takes effect from the next step, with fresh state."))
-    lr = _shown(S.LR, lambda: _log_slider("Learning rate", LR_GRID, S.LR,
+    lr = _shown(S.LR, lambda: _log_slider(LABELS[S.LR], LR_GRID, S.LR,
                                           "Takes effect from the next step."))
     epochs = _shown(S.EPOCHS, lambda: st.number_input(
-        "Epochs", *ex.EPOCHS_RANGE, step=1000, key=S.EPOCHS))
+        LABELS[S.EPOCHS], *ex.EPOCHS_RANGE, step=1000, key=S.EPOCHS))
     batch = _shown(S.BATCH, lambda: st.number_input(
-        "Batch size", *ex.BATCH_RANGE, key=S.BATCH,
+        LABELS[S.BATCH], *ex.BATCH_RANGE, key=S.BATCH,
         help="A batch at least as large as the data is full batch "
              "(Keras's batch_size=32 on three points)."))
-    seed = _shown(S.SEED, lambda: st.number_input("Seed", *ex.SEED_RANGE, key=S.SEED))
+    seed = _shown(S.SEED, lambda: st.number_input(LABELS[S.SEED], *ex.SEED_RANGE, key=S.SEED))
     seeds = _shown(S.SEEDS, lambda: st.slider(
-        "Seeds trained together", *ex.SEEDS_RANGE, key=S.SEEDS,
+        LABELS[S.SEEDS], *ex.SEEDS_RANGE, key=S.SEEDS,
         help="Networks from seeds seed, seed+1, ...: is a plateau the architecture's or one "
              "unlucky start's?"))
     training = ex.Training(optimizer=optimizer, lr=float(lr), epochs=int(epochs),

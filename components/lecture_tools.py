@@ -41,8 +41,8 @@ def render_lecture_link(experiment: Experiment) -> None:
 
 def _load_json() -> None:
     upload = st.session_state.get("experiment_json")
-    if upload is None:
-        return
+    if not hasattr(upload, "getvalue"):  # none, or a file the server does not have (a
+        return  # crafted client's file id: Streamlit hands back a DeletedFile)
     experiment, warnings = experiment_from_json(upload.getvalue())
     if experiment is None:
         st.session_state[S.IMPORT_PROBLEMS] = warnings

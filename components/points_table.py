@@ -8,21 +8,38 @@ import streamlit as st
 
 from components import state as S
 from models.experiment import Points
-from models.points import MAX_CSV_BYTES, parse_csv, parse_rows, to_csv
+from models.points import MAX_CSV_BYTES, edit_problems, parse_csv, parse_rows, to_csv
 
 UPLOAD_PROBLEMS = "points_upload_problems"
+EDIT_PROBLEMS = "points_edit_problems"  # why the last edits could not be used (a crafted client)
 
 
 def _load_csv() -> None:
     # A callback: runs before the table is drawn, so a good file can replace its contents.
     upload = st.session_state.get("points_csv")
-    if upload is None:
-        return
+    if not hasattr(upload, "getvalue"):  # none, or a file the server does not have (a
+        return  # crafted client's file id: Streamlit hands back a DeletedFile)
     points, problems = parse_csv(upload.getvalue())
     st.session_state[UPLOAD_PROBLEMS] = problems
     if points is not None:
         st.session_state[S.POINTS] = points
         st.session_state[S.LAST_VALID_POINTS] = points
+        st.session_state[S.POINTS_VERSION] += 1
+
+
+def _checked_edits() -> None:
+    # Before the editor is drawn: Streamlit applies its edit state inside st.data_editor and
+    # raises on rows or columns the table does not have, which only a crafted client sends.
+    # Such edits are dropped whole: a fresh editor shows the last valid points.
+    key = f"points_{st.session_state[S.POINTS_VERSION]}"
+    edits = st.session_state.get(key)
+    if edits is None:
+        return
+    problems = edit_problems(edits, len(st.session_state[S.POINTS]))
+    if problems:
+        st.session_state[EDIT_PROBLEMS] = problems
+        st.session_state[S.POINTS] = st.session_state.get(S.LAST_VALID_POINTS,
+                                                          st.session_state[S.POINTS])
         st.session_state[S.POINTS_VERSION] += 1
 
 
@@ -32,9 +49,10 @@ def render_points_table() -> tuple[Points, bool]:
     The editor's input is the last loaded points, never its own output fed back (streamlit
     #7749: every second edit would vanish); a new version number starts a fresh editor.
     """
-    base: Points = st.session_state[S.POINTS]
     if S.POINTS in st.session_state.get(S.HIDDEN, ()):
-        return base, True
+        return st.session_state[S.POINTS], True
+    _checked_edits()
+    base: Points = st.session_state[S.POINTS]
     st.markdown("**Points**", help="Edit any cell; add or delete rows (2 to 50 points).")
     frame = pd.DataFrame({"x": base.xs, "y": base.ys})
     edited = st.data_editor(
@@ -51,6 +69,10 @@ def render_points_table() -> tuple[Points, bool]:
         st.caption(f"At most 50 rows and {MAX_CSV_BYTES // 1024} KB; a bad file changes nothing.")
         st.download_button("Download these points", to_csv(valid), file_name="points.csv",
                            mime="text/csv", on_click="ignore", icon=":material/download:")
+    dropped_edits = st.session_state.pop(EDIT_PROBLEMS, None)
+    if dropped_edits:
+        st.warning("The table's edits could not be used, so it shows the last valid points:"
+                   "\n\n- " + "\n- ".join(dropped_edits[:8]), icon=":material/table:")
     upload_problems = st.session_state.get(UPLOAD_PROBLEMS)
     if upload_problems:
         st.error("The CSV file was not loaded:\n\n- " + "\n- ".join(upload_problems[:8]),

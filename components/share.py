@@ -34,11 +34,16 @@ def start_session() -> None:
 
 
 def render_link_warnings() -> None:
-    """Shows what the share link had that could not be used, and what was used instead."""
+    """Shows what the share link, and since the last interaction the controls, had that
+    could not be used, and what was used instead."""
     warnings = st.session_state.get(S.LINK_WARNINGS) or []
     if warnings:
         st.warning("\n".join(f"- {w}" for w in warnings), title="Some of the link was not used",
                    icon=":material/link_off:")
+    replaced = st.session_state.get(S.WIDGET_WARNINGS) or []
+    if replaced:
+        st.warning("\n".join(f"- {w}" for w in replaced),
+                   title="Some control values could not be used", icon=":material/tune:")
 
 
 def link_parameters(experiment: Experiment, hidden=frozenset(), autoplay: bool = False) -> dict:

@@ -14,6 +14,8 @@ LOG_Y = "log_y"
 # Non-widget state.
 STARTED = "started"            # the share link has been read into the widgets
 LINK_WARNINGS = "link_warnings"  # what the share link had that could not be used
+WIDGET_WARNINGS = "widget_warnings"  # widget values from the browser that could not be used
+LAST_SETTINGS = "last_settings"  # the settings' values the last run used, by widget key
 POINTS = "points"              # the points loaded into the table (link, preset, upload)
 LAST_VALID_POINTS = "last_valid_points"  # the last points the table held that were all valid
 POINTS_VERSION = "points_version"  # bumped to give the table fresh contents (a preset, an upload)

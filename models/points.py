@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping
 
 from .experiment import MAX_ABS_VALUE, MAX_POINTS, MIN_POINTS, Points
 
@@ -100,3 +101,56 @@ def to_csv(points: Points) -> str:
     """Returns the points as CSV text with an x,y header."""
     lines = ["x,y"] + [f"{x!r},{y!r}" for x, y in zip(points.xs, points.ys, strict=False)]
     return "\n".join(lines) + "\n"
+
+
+MAX_EDITED_ROWS = 10 * MAX_POINTS  # rows an edit may add: a paste of too many still shows as
+# a table to fix (parse_rows says so), but not one so long that building it takes the server long
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, (bool, int, float)) or \
+        (isinstance(value, str) and len(value) <= 100)
+
+
+def _cells_problem(row: object, columns: tuple[str, ...], where: str) -> str | None:
+    if not isinstance(row, Mapping):
+        return f"{where} is not a row"
+    unknown = [str(c) for c in row if c not in columns]
+    if unknown:
+        return f"{where} has no column `{unknown[0][:20]}`"
+    if not all(_scalar(v) for v in row.values()):
+        return f"{where} holds something other than a number or text"
+    return None
+
+
+def edit_problems(edits: object, rows: int, columns: tuple[str, ...] = ("x", "y")) -> list[str]:
+    """Returns what makes a data editor's edit state unusable on a table of `rows` rows (its
+    edited and deleted rows must exist, its cells be plain values in known columns), or [].
+
+    The state is `{"edited_rows": {row: {column: value}}, "added_rows": [{column: value}],
+    "deleted_rows": [row]}`, as st.data_editor keeps it; a browser only sends usable ones.
+    """
+    if not isinstance(edits, Mapping):
+        return ["the edits are not a table's edits"]
+    problems = []
+    edited, added, deleted = (edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+    allowed = (*columns, "_index")  # Streamlit's name for the index column
+    if not isinstance(edited, Mapping) or not isinstance(added, list) or \
+            not isinstance(deleted, list):
+        return ["the edits are not a table's edits"]
+    for row, cells in list(edited.items())[:rows + 1]:
+        if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < rows:
+            problems.append(f"edited row `{str(row)[:20]}` is not a row of the table")
+        elif (problem := _cells_problem(cells, allowed, f"edited row {row + 1}")):
+            problems.append(problem)
+    if len(edited) > rows:
+        problems.append(f"{len(edited)} rows were edited; the table has {rows}")
+    if len(added) > MAX_EDITED_ROWS:
+        problems.append(f"{len(added):,} rows were added; at most {MAX_POINTS} points are allowed")
+    else:
+        problems += [p for i, row in enumerate(added, start=1)
+                     if (p := _cells_problem(row, allowed, f"added row {i}"))]
+    bad = [r for r in deleted if isinstance(r, bool) or not isinstance(r, int) or not 0 <= r < rows]
+    if bad:
+        problems.append(f"deleted row `{str(bad[0])[:20]}` is not a row of the table")
+    return problems

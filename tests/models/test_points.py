@@ -5,7 +5,7 @@ import math
 import pytest
 
 from models.experiment import Points
-from models.points import MAX_CSV_BYTES, parse_csv, parse_rows, to_csv
+from models.points import MAX_CSV_BYTES, edit_problems, parse_csv, parse_rows, to_csv
 
 
 def test_good_rows_become_points():
@@ -147,3 +147,26 @@ def test_to_csv_round_trips_through_parse_csv(points):
     text = to_csv(points)
     assert text.startswith("x,y\n")
     assert parse_csv(text.encode("utf-8")) == (points, [])
+
+
+def test_a_browsers_edits_are_usable():
+    """Edits a data editor makes (cells, added and deleted rows, empty cells) pass."""
+    edits = {"edited_rows": {0: {"x": 1.5}, 2: {"y": None}}, "added_rows": [{"x": "2", "y": 3}],
+             "deleted_rows": [1]}
+    assert edit_problems(edits, rows=3) == []
+
+
+@pytest.mark.parametrize(("edits", "problem"), [
+    ([1, 2], "not a table's edits"),
+    ({"edited_rows": [], "added_rows": [], "deleted_rows": []}, "not a table's edits"),
+    ({"edited_rows": {999: {"x": 1}}, "added_rows": [], "deleted_rows": []}, "edited row `999`"),
+    ({"edited_rows": {0: {"z": 1}}, "added_rows": [], "deleted_rows": []}, "no column `z`"),
+    ({"edited_rows": {0: {"x": [1]}}, "added_rows": [], "deleted_rows": []}, "other than a number"),
+    ({"edited_rows": {}, "added_rows": [{"x": 1}] * 10_000, "deleted_rows": []}, "10,000 rows"),
+    ({"edited_rows": {}, "added_rows": [3], "deleted_rows": []}, "added row 1 is not a row"),
+    ({"edited_rows": {}, "added_rows": [], "deleted_rows": [True]}, "deleted row `True`"),
+    ({"edited_rows": {}, "added_rows": [], "deleted_rows": [5]}, "deleted row `5`"),
+])
+def test_edits_no_browser_makes_are_named(edits, problem):
+    """Rows or columns the table does not have, non-scalar cells, huge additions: each said."""
+    assert any(problem in p for p in edit_problems(edits, rows=3)), edit_problems(edits, rows=3)
