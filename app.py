@@ -9,6 +9,7 @@ from components.live_view import make_live_view
 from components.player import current_run, play, render_buttons, turn
 from components.points_table import render_points_table
 from components.presets import preset_note, render_presets
+from components.question_log import render_log_verdict
 from components.share import render_link_warnings, start_session, sync_link
 from models.experiment import Experiment
 from models.floors import floors
@@ -39,6 +40,7 @@ with turn():
         note = preset_note(experiment)
         if note:
             st.info(note, icon=":material/lightbulb:")
+        render_log_verdict(experiment)
         render_lecture_link(experiment)
     sync_link(experiment)
 

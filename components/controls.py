@@ -110,8 +110,8 @@ def render_network_controls() -> ex.Network:
         st.caption(ACTIVATIONS[activation].description)
     init = _shown(S.INIT, lambda: st.segmented_control(
         LABELS[S.INIT], INITS, key=S.INIT, required=True,
-        help="keras: Glorot-uniform weights, zero biases, Keras's Adam epsilon. "
-             "torch: nn.Linear's init and torch.optim's Adam."))
+        help="keras: Glorot-uniform weights, zero biases, Keras's Adam and RMSprop. "
+             "torch: nn.Linear's init and torch.optim's Adam and RMSprop."))
     if st.session_state.get(S.HIDDEN):  # a lecture link keeps to the decisions it offers
         bias, scale = st.session_state[S.BIAS], st.session_state[S.SCALE]
     else:

@@ -15,6 +15,7 @@ from components.charts import fit_figure, loss_figure, prediction_grid
 from components.compare import compared_curves
 from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
 from components.player import status_text
+from components.question_log import log_decorations
 from components.units_view import UnitsView
 from models.floors import Floors
 from models.plateaus import on_floor
@@ -101,6 +102,7 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
             show("seeds", done, lambda: slots[3].metric(
                 "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
         extra, plateaus = explain.loss_decorations(run, floors, log_y)
+        extra.extend(log_decorations(run.experiment))
         figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared,
                              extra)
         loss_chart.draw(figure)

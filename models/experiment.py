@@ -45,7 +45,8 @@ class Network:
 
     `init` names the framework whose defaults are copied: "keras" is Glorot-uniform weights with
     zero biases and Keras's optimizer conventions (Adam's epsilon 1e-7 outside the bias
-    correction); "torch" is nn.Linear's default init and torch.optim's conventions.
+    correction, RMSprop's rho 0.9 and epsilon inside the root); "torch" is nn.Linear's default
+    init and torch.optim's conventions.
     """
 
     depth: int = 1

@@ -10,6 +10,13 @@ Adam and momentum run torch's fused CPU kernels (what `torch.optim.Adam(fused=Tr
 one call instead of five or seven separate operations. The Keras placement is the same kernel
 with eps = eps_hat / sqrt(1 - b2^t), because
     m / (sqrt(v) / sqrt(1 - b2^t) + eps_hat / sqrt(1 - b2^t)) = sqrt(1 - b2^t) m / (sqrt(v) + eps_hat).
+
+RMSprop differs between the two frameworks in its decay and in where epsilon goes
+(keras/src/optimizers/rmsprop.py in Keras 3.15.1, defaults momentum=0, centered=False; torch.optim):
+    Keras:  v = 0.9 v + 0.1 g^2,    var -= lr g / sqrt(v + 1e-7)
+    torch:  v = 0.99 v + 0.01 g^2,  var -= lr g / (sqrt(v) + 1e-8)
+Epsilon inside the root weighs as sqrt(1e-7) ~ 3e-4 against sqrt(v): on a plateau, where
+sqrt(v) is that small, Keras's steps are visibly shorter. Neither has a bias correction.
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ BETA1, BETA2 = 0.9, 0.999
 TORCH_ADAM_EPS, KERAS_ADAM_EPS = 1e-8, 1e-7
 MOMENTUM = 0.9
 RMSPROP_ALPHA, RMSPROP_EPS = 0.99, 1e-8  # torch.optim.RMSprop defaults
+KERAS_RMSPROP_RHO, KERAS_RMSPROP_EPS = 0.9, 1e-7  # keras.optimizers.RMSprop defaults
 
 OPTIMIZERS = {
     "adam": "Adam (b1 0.9, b2 0.999)",
     "sgd": "plain gradient descent",
     "momentum": "SGD with momentum 0.9",
-    "rmsprop": "RMSprop (alpha 0.99)",
+    "rmsprop": "RMSprop (Keras: rho 0.9, eps 1e-7 inside the root; torch: alpha 0.99, eps 1e-8)",
 }
 
 
@@ -68,6 +76,10 @@ class FlatOptimizer:
             torch._fused_sgd_([theta], [grad], [self.m], weight_decay=0.0, momentum=MOMENTUM,
                               lr=lr, dampening=0.0, nesterov=False, maximize=False,
                               is_first_step=False)
+        elif self.name == "rmsprop" and self.keras:
+            self.v.mul_(KERAS_RMSPROP_RHO).addcmul_(grad, grad, value=1.0 - KERAS_RMSPROP_RHO)
+            torch.add(self.v, KERAS_RMSPROP_EPS, out=self._denominator).sqrt_()
+            theta.addcdiv_(grad, self._denominator, value=-lr)
         elif self.name == "rmsprop":
             self.v.mul_(RMSPROP_ALPHA).addcmul_(grad, grad, value=1.0 - RMSPROP_ALPHA)
             torch.sqrt(self.v, out=self._denominator).add_(RMSPROP_EPS)

@@ -25,6 +25,10 @@ _QUESTION = Experiment(points=Points(), network=Network(depth=1, width=10, activ
                        training=Training(optimizer="adam", lr=1e-5, epochs=10_000, batch=32),
                        seed=0)
 
+# The first seed, counting from 0, whose Keras start prints the question's first-epoch loss
+# (models/log_replay.starts_like_the_log; tests/models/test_question_log.py checks it).
+LOG_SEED = 116
+
 PRESETS: dict[str, Preset] = {
     "question": Preset(
         "The question as asked", _QUESTION,
@@ -33,6 +37,13 @@ PRESETS: dict[str, Preset] = {
         "solves the normal equations below; its MSE is the floor, and no learning rate, width "
         "or number of epochs goes below it, because no line does. Watch the effective line "
         "settle on the least-squares line, and the path on the landscape end at the star."),
+    "question_log": Preset(
+        "The question's own log", _QUESTION.with_(seed=LOG_SEED, epochs=300),
+        "The markers are the losses the question printed, epoch by epoch. This network starts "
+        "where the student's did: its first epoch prints the log's first loss (the seed was "
+        "found by scanning Keras starts for one). It trains at the learning rate the question's "
+        "code says, and the dotted curve at ten times that rate, from the same start; the "
+        "sentence below, computed from both runs, says which one the printed log came from."),
     "relu": Preset(
         "Add a ReLU", _QUESTION.with_(activation="relu", lr=1e-2, epochs=3_000),
         "One nonlinearity between the layers and the network can bend: ten ReLU units make a "
