@@ -127,9 +127,11 @@ def test_a_diverging_run_is_diverged():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_end_on_the_floor_with_no_dead_or_saturated_units(name):
     """Every preset, trained to its last epoch, is On the floor, with at most 1 dead unit (the
-    relu preset's 1 of 10) and none saturated (MOST's measurement)."""
+    relu preset's 1 of 10) and none saturated (MOST's measurement); except the question's own
+    log, whose 300 epochs at the code's lr 1e-5 are too slow to get there: its point is that
+    the printed log took a ten times larger rate."""
     run, _, found = trained(PRESETS[name].experiment)
-    assert found.label == FLOOR
+    assert found.label == (SLOW if name == "question_log" else FLOOR)
     if not run.experiment.network.is_linear:
         x = np.array(run.experiment.points.xs)
         units = hidden_units(run.trainer.net, 0, x, x)
