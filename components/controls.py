@@ -10,7 +10,8 @@ from components import state as S
 from models import experiment as ex
 from models.activations import ACTIVATIONS
 from models.optimizers import OPTIMIZERS
-from models.query import INITS, number_text
+from models.pace import RUN_SECONDS, SLOWEST_AUTO, SPEED_STOPS
+from models.query import INITS, number_text, parse_speed, speed_text
 
 
 # Learning rates and init scales on a log scale: 1, 2, 5 per decade.
@@ -30,6 +31,28 @@ def _log_slider(label: str, grid: list[float], key: str, help: str) -> float:
     """Returns the chosen value of a slider over a log grid (which also holds the current value)."""
     options = sorted(set(grid) | {st.session_state[key]})
     return st.select_slider(label, options=options, key=key, format_func=number_text, help=help)
+
+
+def _speed_label(text: str) -> str:
+    """Returns how the Speed control names a speed ("auto", "max" or a number as text)."""
+    if text in ("auto", "max"):
+        return {"auto": f"auto: the run in about {RUN_SECONDS:g} s",
+                "max": "max: as fast as it trains"}[text]
+    value = float(text)
+    return f"{int(value) if value.is_integer() else value:,} epochs a second"
+
+
+def _speed_control() -> str:
+    """Returns the text of the chosen speed; the link's own number is among the choices."""
+    numbers = [speed_text(s) for s in SPEED_STOPS]
+    current = st.session_state[S.SPEED]
+    if current not in ("auto", "max", *numbers):
+        numbers = sorted([*numbers, current], key=float)
+    return st.selectbox(
+        "Speed", ["auto", *numbers, "max"], key=S.SPEED, format_func=_speed_label,
+        help=f"Epochs shown a second while playing. auto plays the whole run in about "
+             f"{RUN_SECONDS:g} s (at least {SLOWEST_AUTO:g} epochs a second); max as fast as "
+             "the server trains. It takes effect at once and never changes the run itself.")
 
 
 def _shown(key: str, draw: Callable[[], object]) -> object:
@@ -75,7 +98,7 @@ def render_network_controls() -> ex.Network:
 
 def render_training_controls() -> tuple[ex.Training, int, int]:
     """Returns (training settings, seed, number of seeds) from the widgets or a lecture link."""
-    _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.BATCH, S.SEED, S.SEEDS))
+    _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.SPEED, S.BATCH, S.SEED, S.SEEDS))
     optimizer = _shown(S.OPT, lambda: st.segmented_control(
         "Optimizer", list(OPTIMIZERS), key=S.OPT, required=True,
         help="Changing it while playing takes effect from the next step, with fresh state."))
@@ -83,6 +106,7 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
                                           "Takes effect from the next step."))
     epochs = _shown(S.EPOCHS, lambda: st.number_input(
         "Epochs", *ex.EPOCHS_RANGE, step=1000, key=S.EPOCHS))
+    speed = _shown(S.SPEED, _speed_control)
     batch = _shown(S.BATCH, lambda: st.number_input(
         "Batch size", *ex.BATCH_RANGE, key=S.BATCH,
         help="A batch at least as large as the data is full batch "
@@ -93,5 +117,5 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
         help="Networks from seeds seed, seed+1, ...: is a plateau the architecture's or one "
              "unlucky start's?"))
     training = ex.Training(optimizer=optimizer, lr=float(lr), epochs=int(epochs),
-                           batch=int(batch))
+                           batch=int(batch), speed=parse_speed(speed))
     return training, int(seed), int(seeds)
