@@ -198,7 +198,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
     with _one_more_player():
         while not run.finished:
             now = clock.now()
-            train = pacer.due(now) >= run.epoch + 1
+            train = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
             if train or (run.epoch > drawn and now >= next_draw):
                 with turn():
                     if train:  # the next block, up to a multiple of its size (see pace.py)
