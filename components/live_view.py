@@ -123,6 +123,8 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
             return
         explained_at[0] = now
         narrative = explain.narrative(run, floors, plateaus)
+        if replayed is not None:  # the story is the run's, not the replayed epoch's
+            narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         show("story", narrative, lambda: story.markdown(narrative))
         if linear:
             with line_readouts.container():

@@ -50,6 +50,7 @@ def test_changing_the_speed_mid_run_keeps_the_run(open_page):
     for _ in range(3):
         at.button(key="step").click().run()
     run = at.session_state["run"]
+    assert at.slider(key="replay_epoch").max == 3  # laid out after the last Step
     at.selectbox(key="speed").set_value("10").run()
     assert not at.exception
     assert at.session_state["run"] is run and run.epoch == 3
@@ -119,6 +120,10 @@ def test_a_replayed_epoch_shows_what_a_run_paused_there_shows(open_page, chart_o
                           floor)
     curve = chart_of(at, "fit")["data"][0]
     np.testing.assert_allclose(values(curve["y"]), expected.data[0].y, atol=1e-12)
+    now = next(t for t in chart_of(at, "landscape")["data"] if t.get("name") == "now")
+    np.testing.assert_allclose(values(now["x"]), slopes[:1], rtol=1e-12)
+    assert any(m.value.startswith(f"At the run's latest epoch, {run.epoch:,}:")
+               for m in at.markdown)
     loss_chart = chart_of(at, "loss")
     assert any(s.get("x0") == kept for s in loss_chart["layout"]["shapes"])
     assert any(a.get("text") == f"replay: epoch {kept:,}"
