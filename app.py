@@ -47,7 +47,7 @@ with turn():
     with st.container(horizontal=True, vertical_alignment="center"):
         render_buttons(ready)
         render_clear_button()
-    run = current_run(experiment)
+    run = current_run(experiment, ready)
     render_exports(run, floor.floor)
     view = make_live_view(run, floor, ready)
 play(run, ready, view)

@@ -15,6 +15,7 @@ from tsdownsample import MinMaxLTTBDownsampler
 
 from models.floors import Floors
 from models.history import HIGH, LOW, History
+from models.snapshots import MAX_SEEDS_KEPT  # the curves drawn are the seeds a replay keeps
 
 MAX_POINTS = 2_000
 # The fit's resolution: steps per the points' y span. The chart shows that span in about 300
@@ -177,7 +178,7 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
     """
     step = (float(np.ptp(ys)) or 1.0) / CURVE_STEPS
     with np.errstate(invalid="ignore", over="ignore"):
-        predictions = np.round(np.asarray(predictions)[:8] / step) * step
+        predictions = np.round(np.asarray(predictions)[:MAX_SEEDS_KEPT] / step) * step
     traces = [dict(type="scatter", x=grid, y=curve, mode="lines",
                    name="network" if k == 0 else f"seed +{k}",
                    line=dict(color=LOSS, width=3 if k == 0 else 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -11,15 +12,19 @@ from components.streamlit_internals import REJECTED, SENT, guard_widget_states
 from models import experiment as ex
 from models.activations import ACTIVATIONS
 from models.optimizers import OPTIMIZERS
-from models.query import INITS, number_text
+from models.pace import RUN_SECONDS, SLOWEST_AUTO, SPEED_STOPS
+from models.query import INITS, number_text, parse_speed, speed_text
 from models.widgets import SETTING_KEYS, clean_widget_values
 
 # Every control's label, by widget key (the link's parameter names): one row per setting.
 LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "Activation",
           S.INIT: "Framework defaults", S.BIAS: "Biases", S.SCALE: "Initial weight scale",
           S.OPT: "Optimizer", S.LR: "Learning rate", S.EPOCHS: "Epochs", S.BATCH: "Batch size",
-          S.SEED: "Seed", S.SEEDS: "Seeds trained together"}
+          S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
 MAX_WARNINGS = 8
+# Settings whose widget holds the link's text rather than the parsed value: the Speed control's
+# options are "auto", "max" and numbers as text.
+WIDGET_FORM = {S.SPEED: speed_text}
 
 
 # Learning rates and init scales on a log scale: 1, 2, 5 per decade.
@@ -57,13 +62,17 @@ def repair_widget_values() -> None:
     clean, warnings = clean_widget_values(current, fallback=last, labels=LABELS)
     for key, value in (sent or {}).items():
         if key in SETTING_KEYS:
-            used, problems = clean_widget_values({key: _one(value)},
+            used, problems = clean_widget_values({key: _unformatted(key, _one(value))},
                                                  fallback={**clean, **last}, labels=LABELS)
             clean.update(used if problems else {})
             warnings += problems
-    clean, size_warnings = clean_widget_values(clean, labels=LABELS)  # seeds, for the new sizes
+    # Seeds again, for the sizes now in use (parameters x seeds within the server's limit).
+    sizes, size_warnings = clean_widget_values(
+        {key: clean[key] for key in (S.DEPTH, S.WIDTH, S.SEEDS) if key in clean}, labels=LABELS)
+    clean.update(sizes)
     warnings += size_warnings
     for key, value in clean.items():
+        value = WIDGET_FORM.get(key, lambda v: v)(value)
         if key not in st.session_state or st.session_state[key] != value:
             st.session_state[key] = value
     st.session_state[S.LAST_SETTINGS] = clean
@@ -75,10 +84,44 @@ def repair_widget_values() -> None:
             [f"… and {more} more."] if more > 0 else [])
 
 
+def _unformatted(key: str, value: object) -> object:
+    """Returns a sent value as the option it names: a select box sends its option's label (its
+    format_func's text), which for the Speed control is not the option itself."""
+    if key == S.SPEED and isinstance(value, str):
+        for option in ("auto", "max"):
+            if value == _speed_label(option):
+                return option
+        number = re.fullmatch(r"([\d,.]+) epochs a second", value)
+        return number.group(1).replace(",", "") if number else value
+    return value
+
+
 def _log_slider(label: str, grid: list[float], key: str, help: str) -> float:
     """Returns the chosen value of a slider over a log grid (which also holds the current value)."""
     options = sorted(set(grid) | {st.session_state[key]})
     return st.select_slider(label, options=options, key=key, format_func=number_text, help=help)
+
+
+def _speed_label(text: str) -> str:
+    """Returns how the Speed control names a speed ("auto", "max" or a number as text)."""
+    if text in ("auto", "max"):
+        return {"auto": f"auto: the run in about {RUN_SECONDS:g} s",
+                "max": "max: as fast as it trains"}[text]
+    value = float(text)
+    return f"{int(value) if value.is_integer() else value:,} epochs a second"
+
+
+def _speed_control() -> str:
+    """Returns the text of the chosen speed; the link's own number is among the choices."""
+    numbers = [speed_text(s) for s in SPEED_STOPS]
+    current = st.session_state[S.SPEED]
+    if current not in ("auto", "max", *numbers):
+        numbers = sorted([*numbers, current], key=float)
+    return st.selectbox(
+        LABELS[S.SPEED], ["auto", *numbers, "max"], key=S.SPEED, format_func=_speed_label,
+        help=f"Epochs shown a second while playing. auto plays the whole run in about "
+             f"{RUN_SECONDS:g} s (at least {SLOWEST_AUTO:g} epochs a second); max as fast as "
+             "the server trains. It takes effect at once and never changes the run itself.")
 
 
 def _shown(key: str, draw: Callable[[], object]) -> object:
@@ -125,7 +168,7 @@ def render_network_controls() -> ex.Network:
 
 def render_training_controls() -> tuple[ex.Training, int, int]:
     """Returns (training settings, seed, number of seeds) from the widgets or a lecture link."""
-    _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.BATCH, S.SEED, S.SEEDS))
+    _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.SPEED, S.BATCH, S.SEED, S.SEEDS))
     optimizer = _shown(S.OPT, lambda: st.segmented_control(
         LABELS[S.OPT], list(OPTIMIZERS), key=S.OPT, required=True,
         help="Changing it while playing takes effect from the next step, with fresh state."))
@@ -133,6 +176,7 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
                                           "Takes effect from the next step."))
     epochs = _shown(S.EPOCHS, lambda: st.number_input(
         LABELS[S.EPOCHS], *ex.EPOCHS_RANGE, step=1000, key=S.EPOCHS))
+    speed = _shown(S.SPEED, _speed_control)
     batch = _shown(S.BATCH, lambda: st.number_input(
         LABELS[S.BATCH], *ex.BATCH_RANGE, key=S.BATCH,
         help="A batch at least as large as the data is full batch "
@@ -143,5 +187,5 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
         help="Networks from seeds seed, seed+1, ...: is a plateau the architecture's or one "
              "unlucky start's?"))
     training = ex.Training(optimizer=optimizer, lr=float(lr), epochs=int(epochs),
-                           batch=int(batch))
+                           batch=int(batch), speed=parse_speed(speed))
     return training, int(seed), int(seeds)

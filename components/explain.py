@@ -26,6 +26,7 @@ from models.floors import Floors
 from models.landscape import loss_slice
 from models.plateaus import Plateau, find_plateaus
 from models.run import Run
+from models.snapshots import Snapshot
 from models.theory import (
     CONSTANT,
     measured_half_time,
@@ -90,14 +91,16 @@ def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, s
         None if loss is None else "at least"
 
 
-def render_line_readouts(run: Run, floors: Floors) -> None:
-    """Shows the collapsed line of a linear network next to the least-squares line."""
+def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None) -> None:
+    """Shows the collapsed line of a linear network next to the least-squares line: the
+    latest one, or the one of the replayed snapshot `shown`."""
     st.latex(r"y = \underbrace{W_L \cdots W_1}_{w_\mathrm{eff}}\,x + "
              r"\underbrace{W_L \cdots W_2 b_1 + \dots + b_L}_{b_\mathrm{eff}}")
     if run.experiment.network.bias:
         st.caption("The best line solves the normal equations; its MSE is the floor:")
         st.latex(normal_equations_latex(run.experiment.points))
-    epoch, slopes, intercepts = run.trajectory[-1]
+    slopes, intercepts = run.trajectory[-1][1:] if shown is None else (shown.slopes,
+                                                                        shown.intercepts)
     cells = st.columns(4)
     cells[0].metric("Effective slope", f"{float(np.median(slopes)):.4f}")
     cells[1].metric("Effective intercept", f"{float(np.median(intercepts)):.4f}")
@@ -105,10 +108,14 @@ def render_line_readouts(run: Run, floors: Floors) -> None:
     cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
 
 
-def line_landscape(run: Run) -> go.Figure:
-    """Returns the (slope, intercept) landscape with this run's path (seeds as columns)."""
-    slopes = np.array([s for _, s, _ in run.trajectory])
-    intercepts = np.array([b for _, _, b in run.trajectory])
+def line_landscape(run: Run, shown: Snapshot | None = None) -> go.Figure:
+    """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
+    now or, replaying, up to the snapshot `shown`, where it ends."""
+    path = run.trajectory if shown is None else \
+        [p for p in run.trajectory if p[0] < shown.epoch] + [(shown.epoch, shown.slopes,
+                                                              shown.intercepts)]
+    slopes = np.array([s for _, s, _ in path])
+    intercepts = np.array([b for _, _, b in path])
     return landscape_figure(run.experiment.points, slopes, intercepts)
 
 

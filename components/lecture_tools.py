@@ -19,7 +19,7 @@ from models.script_torch import pytorch_script
 
 LABELS = {"points": "points table", "depth": "hidden layers", "width": "units", "act": "activation",
           "init": "framework defaults", "opt": "optimizer", "lr": "learning rate",
-          "epochs": "epochs", "batch": "batch size", "seed": "seed", "seeds": "seeds"}
+          "epochs": "epochs", "speed": "speed", "batch": "batch size", "seed": "seed", "seeds": "seeds"}
 
 
 def qr_png(url: str) -> bytes:

@@ -16,10 +16,12 @@ from components.compare import compared_curves
 from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
 from components.player import status_text
 from components.question_log import log_decorations
+from components.replay import render_replay, replay_mark
 from components.units_view import UnitsView
 from models.floors import Floors
 from models.plateaus import on_floor
 from models.run import Run
+from models.snapshots import predict
 from models.theory import CONSTANT, reference_floors
 
 EXPLAIN_EVERY = 1.0  # seconds between redraws of the explanation's charts while playing
@@ -32,7 +34,9 @@ def sci(value: float | None) -> str:
 
 def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], None]:
     """Lays out the live elements' slots for this run; returns the function that fills them."""
-    status, story = st.empty(), st.empty()
+    status = st.empty()
+    replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed back to
+    story = st.empty()
     bus = UpdateBus()  # the charts' changes of each redraw travel in it together
     slots = [c.empty() for c in st.columns(4)]
     if not floors.exact:
@@ -82,12 +86,17 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
 
     def paint(run: Run) -> None:
         history = run.history
-        loss = float(history.loss[-1]) if history.count else None
+        if replayed is None:
+            loss = float(history.loss[-1]) if history.count else None
+            seed_losses, when = history.last_losses, "latest"
+        else:
+            loss = float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
+            seed_losses, when = replayed.losses, "replayed"
         text = status_text(run, ready)
         show("status", text, lambda: status.markdown(f"#### {text}"))
         value = sci(loss)
         show("loss", value, lambda: slots[0].metric(
-            "Loss", value, help="The MSE at the latest epoch (median over seeds)."))
+            "Loss", value, help=f"The MSE at the {when} epoch (median over seeds)."))
         floor_text, gap, gap_note = explain.floor_readouts(floors, loss, sci)
         show("floor", floor_text, lambda: slots[1].metric(
             "Floor", floor_text,
@@ -96,20 +105,24 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
         show("gap", gap, lambda: slots[2].metric("Gap", gap, help="Loss minus floor.",
                                                  delta=gap_note, delta_color="off",
                                                  delta_arrow="off"))
-        if history.last_losses is not None and len(history.last_losses) > 1:
-            done = f"{int(on_floor(history.last_losses, floors.floor, scale).sum())} of " \
-                   f"{len(history.last_losses)}"
+        if seed_losses is not None and len(seed_losses) > 1:
+            done = f"{int(on_floor(seed_losses, floors.floor, scale).sum())} of " \
+                   f"{len(seed_losses)}"
             show("seeds", done, lambda: slots[3].metric(
                 "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
         extra, plateaus = explain.loss_decorations(run, floors, log_y)
         extra.extend(log_decorations(run.experiment))
+        if replayed is not None:
+            extra.extend(replay_mark(replayed.epoch))
         figure = loss_figure(history, floors, log_y, run.experiment.training.epochs, compared,
                              extra)
         loss_chart.draw(figure)
         xs = np.asarray(run.experiment.points.xs)
         grid = prediction_grid(xs)
-        fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid,
-                                  run.trainer.predict(grid), floors, figure.layout.height))
+        curves = run.trainer.predict(grid) if replayed is None else \
+            predict(run.experiment.network, replayed.weights, grid)
+        fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid, curves, floors,
+                                  figure.layout.height))
         # The story and the explanation's charts change slowly: while playing they are redrawn
         # about once a second, so the time goes to training and to the loss chart; the last
         # redraw of a run always has them.
@@ -119,11 +132,13 @@ def make_live_view(run: Run, floors: Floors, ready: bool) -> Callable[[Run], Non
             return
         explained_at[0] = now
         narrative = explain.narrative(run, floors, plateaus)
+        if replayed is not None:  # the story is the run's, not the replayed epoch's
+            narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         show("story", narrative, lambda: story.markdown(narrative))
         if linear:
             with line_readouts.container():
-                explain.render_line_readouts(run, floors)
-            landscape_chart.draw(explain.line_landscape(run))
+                explain.render_line_readouts(run, floors, replayed)
+            landscape_chart.draw(explain.line_landscape(run, replayed))
         grad_chart.draw(explain.grad_norm_chart(run))
         if units:
             units.draw(run)

@@ -1,12 +1,15 @@
 """Play / Pause / Step / Reset, and the live loop that trains between redraws.
 
-While playing, the script trains chunks of about 0.02 s and redraws the readouts and charts
-every REDRAW_EVERY seconds: a little over 10 times a second, not more, because every redraw is
-work for the browser too, and a browser that cannot keep up shows the run later and later.
-Every `st.*` call in a redraw is a point where a pending rerun (a slider moved, Pause pressed)
-stops this script, so the page stays usable; the run itself lives in session state and the
-next script run carries on from where this one stopped. Each step of the loop (a chunk and
-perhaps a redraw) is one turn at the interpreter shared by the process's sessions (turns.py).
+While playing, the script trains blocks of epochs at the run's pace (models/pace.py: the
+speed's epochs a second, or chunks of about 0.025 s as fast as it goes at max) and redraws the
+readouts and charts every REDRAW_EVERY seconds: a little over 10 times a second at any pace,
+not more, because every redraw is work for the browser too, and a browser that cannot keep up
+shows the run later and later. Ahead of the pace, the loop naps at most MAX_SLEEP at a time.
+Every `st.*` call in a redraw (and every session-state read after a nap) is a point where a
+pending rerun (a slider moved, Pause pressed) stops this script, so the page stays usable; the
+run itself lives in session state and the next script run carries on from where this one
+stopped. Each step of the loop (a block and perhaps a redraw) is one turn at the interpreter
+shared by the process's sessions (turns.py); a nap holds none.
 """
 
 from __future__ import annotations
@@ -15,16 +18,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 
 import streamlit as st
 
 from components import state as S
 from components.compare import remember
 from components.shared_training import compute_shared
-from components.streamlit_internals import SKELETON_SELECTOR, unsent_messages
+from components.streamlit_internals import SKELETON_SELECTOR, browser_connected, unsent_messages
 from components.turns import Turns
 from models.experiment import Experiment
-from models.run import Run
+from models.pace import MAX, Pacer, block_end, block_epochs, epochs_per_second
+from models.run import Compute, Run
 from models.trainer import chunk_epochs
 
 REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
@@ -34,6 +39,7 @@ REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a se
 # browser catches up, so the page shows the run late by a fraction of a second, not by more and
 # more (and Streamlit does not drop the session when its queue of 500 fills up).
 MAX_UNSENT = 2
+MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause waits no longer
 
 
 # Every session playing in this server process draws in one Python interpreter: a class of 30
@@ -131,12 +137,17 @@ def render_buttons(ready: bool) -> None:
                   shortcut="Backspace", help="Start again from the initial weights (Backspace)")
 
 
-def current_run(experiment: Experiment) -> Run:
-    """Returns this session's run, updated to the experiment or started afresh if it must be."""
+def current_run(experiment: Experiment, ready: bool = True) -> Run:
+    """Returns this session's run, updated to the experiment or started afresh if it must be,
+    one epoch further when Step was pressed (and the points are `ready`)."""
     run: Run | None = st.session_state.get(S.RUN)
     if run is None or not run.update(experiment):
         run = Run(experiment)
         st.session_state[S.RUN] = run
+    # Stepped before the page is laid out, so everything on it (the Replay epoch slider too)
+    # is laid out for the epoch it shows.
+    if ready and st.session_state.pop(S.STEP, False):
+        run.advance(1, compute_shared)
     return run
 
 
@@ -156,8 +167,61 @@ def status_text(run: Run, ready: bool) -> str:
     return f"Paused · epoch {run.epoch}/{total}" if run.epoch else f"Ready · 0/{total} epochs"
 
 
-def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
-    """Draws the run, then trains and redraws until it finishes, pauses or a rerun stops it."""
+@dataclass(frozen=True)
+class Clock:
+    """The live loop's time: `now` in seconds and `sleep`. Tests pass one that moves only when
+    told, so what they check never depends on how fast the machine is."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+def _browser_behind() -> bool:
+    return unsent_messages() > MAX_UNSENT
+
+
+def _checkpoint() -> None:
+    # Every session-state read is a Streamlit checkpoint, as an st.* call is: a pending rerun
+    # (Pause, a widget change) stops the script here after a nap, even with nothing to redraw.
+    st.session_state.get(S.PLAYING)
+
+
+def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock = Clock(),
+              compute: Compute = compute_shared, behind: Callable[[], bool] = _browser_behind,
+              checkpoint: Callable[[], None] = _checkpoint) -> None:
+    """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
+    every REDRAW_EVERY seconds until it finishes; changes the run. Never draws while the
+    browser is `behind`, except the last epoch, which is always drawn."""
+    block = block_epochs(chunk_epochs(run.experiment), rate, REDRAW_EVERY)
+    pacer = Pacer(rate, run.epoch, clock.now())
+    drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
+    with _one_more_player():
+        while not run.finished:
+            now = clock.now()
+            train = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+            if train or (run.epoch > drawn and now >= next_draw):
+                with turn():
+                    if train:  # the next block, up to a multiple of its size (see pace.py)
+                        run.advance(block_end(run.epoch, block) - run.epoch, compute)
+                        pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
+                    now = clock.now()
+                    if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                        draw(run)
+                        drawn = run.epoch
+                        next_draw = now + redraw_interval(_players, clock.now() - now)
+            if not train and not run.finished:
+                # Ahead of the pace: nap until the next epoch is due or the next redraw.
+                waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
+                if run.epoch > drawn and next_draw > now:
+                    waits.append(next_draw - now)
+                clock.sleep(min(waits))
+                checkpoint()
+
+
+def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock()) -> None:
+    """Draws the run, then trains and redraws it at its speed until it finishes, pauses or a
+    rerun stops it. A session no browser shows (AppTest, the agent API) has nobody to pace
+    for: it plays as fast as it trains."""
     with turn():
         remember(run)
         draw(run)
@@ -165,21 +229,10 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None]) -> None:
         return
     if st.session_state.get(S.WAITING_FOR_PAGE):
         _PAGE_READY(key="page_ready", data=SKELETON_SELECTOR, on_ready_change=_page_ready, height=0)
-    if st.session_state.pop(S.STEP, False):
-        run.advance(1, compute_shared)
-        remember(run)
-        draw(run)
     if not st.session_state.get(S.PLAYING):
         return
-    chunk = chunk_epochs(run.experiment)
-    next_draw = time.monotonic() + REDRAW_EVERY
-    with _one_more_player():
-        while not run.finished:
-            with turn():
-                run.advance(chunk, compute_shared)
-                now = time.monotonic()
-                if run.finished or (now >= next_draw and unsent_messages() <= MAX_UNSENT):
-                    draw(run)
-                    next_draw = now + redraw_interval(_players, time.monotonic() - now)
+    training = run.experiment.training
+    rate = epochs_per_second(training.speed, training.epochs) if browser_connected() else MAX
+    play_loop(run, draw, rate, clock)
     st.session_state[S.PLAYING] = False
     st.rerun()  # redraw the buttons: Play again, not Pause

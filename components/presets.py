@@ -9,8 +9,12 @@ from models.presets import PRESETS
 
 
 def _apply(name: str) -> None:
-    # A callback runs before the widgets are drawn, so it may set their state.
+    # A callback runs before the widgets are drawn, so it may set their state. The speed stays
+    # as the student (or the lecture link) set it: a preset is about what is trained.
+    speed = st.session_state.get(S.SPEED)
     S.load_experiment(PRESETS[name].experiment)
+    if speed is not None:
+        st.session_state[S.SPEED] = speed
     st.session_state[S.PLAYING] = False
 
 
@@ -23,8 +27,8 @@ def render_presets() -> None:
 
 
 def preset_note(experiment) -> str | None:
-    """Returns the 'why' note of the preset this experiment is, if it is one."""
+    """Returns the 'why' note of the preset this experiment is (at any speed), if it is one."""
     for preset in PRESETS.values():
-        if preset.experiment == experiment:
+        if preset.experiment == experiment.with_(speed=preset.experiment.training.speed):
             return preset.why
     return None

@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from models.experiment import Experiment
+from models.query import speed_text
 
 # Widget keys: one per setting, the same names as the share link's parameters.
 DEPTH, WIDTH, ACT, INIT, BIAS, SCALE = "depth", "width", "act", "init", "bias", "scale"
 OPT, LR, EPOCHS, BATCH, SEED, SEEDS = "opt", "lr", "epochs", "batch", "seed", "seeds"
+SPEED = "speed"  # holds the link's text: "auto", "max" or a number (models.query.parse_speed)
 LOG_Y = "log_y"
+REPLAY = "replay_epoch"  # the Replay epoch slider
 
 # Non-widget state.
 STARTED = "started"            # the share link has been read into the widgets
@@ -24,6 +27,7 @@ PLAYING = "playing"            # True while the live loop should keep training
 AUTOPLAY = "autoplay"          # the link said play=1
 WAITING_FOR_PAGE = "waiting_for_page"  # play=1: starts once the browser has drawn the page
 HIDDEN = "hidden"              # controls a lecture link hides (models.lecture.CONTROLS names)
+REPLAY_OF = "replay_of"        # (run serial, epoch) the Replay epoch slider was set up for
 
 
 def load_experiment(experiment: Experiment) -> None:
@@ -32,6 +36,7 @@ def load_experiment(experiment: Experiment) -> None:
     st.session_state.update({
         DEPTH: n.depth, WIDTH: n.width, ACT: n.activation, INIT: n.init, BIAS: n.bias,
         SCALE: n.init_scale, OPT: t.optimizer, LR: t.lr, EPOCHS: t.epochs, BATCH: t.batch,
+        SPEED: speed_text(t.speed),
         SEED: experiment.seed, SEEDS: experiment.seeds, POINTS: experiment.points,
         LAST_VALID_POINTS: experiment.points,
     })

@@ -23,6 +23,7 @@ SEEDS_RANGE = (1, 64)
 SEED_RANGE = (0, 2**31 - 1)
 BATCH_RANGE = (1, 10_000)
 INIT_SCALE_RANGE = (1e-4, 10.0)
+SPEED_RANGE = (1.0, 1e6)  # epochs shown a second; a link may also say auto or max (models/pace.py)
 # Parameters times seeds a single run may hold: keeps one student's run from taking the
 # server's memory (depth 8, width 256 and 64 seeds would be 30M float64 parameters plus Adam state).
 MAX_PARAMETERS_TIMES_SEEDS = 2_000_000
@@ -73,12 +74,16 @@ class Network:
 
 @dataclass(frozen=True)
 class Training:
-    """How the network is trained: optimizer, learning rate, epochs and batch size (MSE loss)."""
+    """How the network is trained: optimizer, learning rate, epochs and batch size (MSE loss),
+    and how fast the page plays it."""
 
     optimizer: str = "adam"
     lr: float = 1e-5
     epochs: int = 10_000
     batch: int = 32  # a batch at least as large as the data is full batch, as in Keras
+    # Epochs shown a second: None plays the whole run in about 5 s, inf as fast as the machine
+    # trains (models/pace.py). It changes when epochs are shown, never what they compute.
+    speed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,9 @@ class Experiment:
     def run_identity(self) -> tuple:
         """Returns what a run restarts on: points, network, seeds and batch.
 
-        The optimizer and learning rate are left out (a change takes effect from the next step)
-        and so are the epochs (more epochs extend the same run).
+        The optimizer and learning rate are left out (a change takes effect from the next step),
+        so are the epochs (more epochs extend the same run) and the speed (the same run, shown
+        faster or slower).
         """
         return (self.points, self.network, self.seed, self.seeds, self.training.batch)
 

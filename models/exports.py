@@ -58,6 +58,7 @@ def history_csv(history: History, floor: float) -> str:
 def difference_label(experiment: Experiment, reference: Experiment) -> str:
     """Returns what differs from the reference, e.g. "act=relu, lr=1e-3" (or "same settings")."""
     mine, theirs = to_query(experiment), to_query(reference)
+    # The speed only changes how fast a run was shown: the curves of two speeds are the same.
     changed = [f"{key}={value if len(value) <= 24 else value[:21] + '…'}"
-               for key, value in mine.items() if theirs.get(key) != value]
+               for key, value in mine.items() if theirs.get(key) != value and key != "speed"]
     return ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "") or "same settings"

@@ -24,6 +24,9 @@ from .trainer import Trainer
 MARGIN = 0.15  # each side of the window, as a fraction of what it must contain
 MIN_WIDTH = 0.5  # narrowest window, in units of the data's own slope and intercept scales
 PARAMETERS_PER_CHUNK = 2_000_000  # grid networks' weights held at once, as a run's limit
+# Lines of a diverging run whose MSE is past this are left out of the window: a grid around
+# them would overflow float64 at its corners (the MSE grows with the distance squared).
+MAX_WINDOW_MSE = 1e100
 
 
 def line_mse_grid(points: Points, slopes: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
@@ -34,12 +37,16 @@ def line_mse_grid(points: Points, slopes: np.ndarray, intercepts: np.ndarray) ->
     (expand mean((y - w x - b)^2); the cross terms vanish by the normal equations). Written
     this way every term is non-negative, so nothing cancels, even for x near 1e6.
     """
+    return _line_mse(points, np.asarray(slopes, dtype=np.float64)[None, :],
+                     np.asarray(intercepts, dtype=np.float64)[:, None])
+
+
+def _line_mse(points: Points, slopes: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
+    """Returns the MSE of the lines (slopes, intercepts), broadcast together (see above)."""
     x = np.asarray(points.xs, dtype=np.float64)
     line = least_squares_line(points)
-    dw = np.asarray(slopes, dtype=np.float64)[None, :] - line.slope
-    db = np.asarray(intercepts, dtype=np.float64)[:, None] - line.intercept
-    floor = polynomial_floor(points, 1)
-    return floor + x.var() * dw**2 + (db + x.mean() * dw) ** 2
+    dw, db = slopes - line.slope, intercepts - line.intercept
+    return polynomial_floor(points, 1) + x.var() * dw**2 + (db + x.mean() * dw) ** 2
 
 
 def landscape_window(points: Points, trajectory_slopes: np.ndarray,
@@ -47,18 +54,22 @@ def landscape_window(points: Points, trajectory_slopes: np.ndarray,
                                                                  tuple[float, float]]:
     """Returns ((slope_low, slope_high), (intercept_low, intercept_high)) for the contour grid.
 
-    The window holds the least-squares minimum and every finite trajectory point, plus a 15%
-    margin; it is never narrower than half the data's natural scales (std(y)/std(x) for the
-    slope, std(y) for the intercept), so a run sitting on the minimum still shows its valley.
+    The window holds the least-squares minimum and every trajectory point whose MSE is below
+    MAX_WINDOW_MSE, plus a 15% margin; it is never narrower than half the data's natural scales
+    (std(y)/std(x) for the slope, std(y) for the intercept), so a run sitting on the minimum
+    still shows its valley.
     """
     x = np.asarray(points.xs, dtype=np.float64)
     y = np.asarray(points.ys, dtype=np.float64)
     line = least_squares_line(points)
     y_scale = y.std() if y.std() > 0 else max(abs(y.mean()), 1.0)
     slope_scale = y_scale / x.std() if x.std() > 0 else 1.0
-    slopes = np.append(np.asarray(trajectory_slopes, dtype=np.float64).ravel(), line.slope)
-    intercepts = np.append(np.asarray(trajectory_intercepts, dtype=np.float64).ravel(),
-                           line.intercept)
+    slopes = np.asarray(trajectory_slopes, dtype=np.float64).ravel()
+    intercepts = np.asarray(trajectory_intercepts, dtype=np.float64).ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        drawable = _line_mse(points, slopes, intercepts) < MAX_WINDOW_MSE  # False for nan, inf
+    slopes = np.append(slopes[drawable], line.slope)
+    intercepts = np.append(intercepts[drawable], line.intercept)
     return (_padded(slopes, MIN_WIDTH * slope_scale), _padded(intercepts, MIN_WIDTH * y_scale))
 
 

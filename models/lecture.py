@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 CONTROLS: tuple[str, ...] = ("points", "depth", "width", "act", "init", "opt", "lr", "epochs",
-                             "batch", "seed", "seeds")
+                             "speed", "batch", "seed", "seeds")
 
 
 def parse_hidden(params: Mapping[str, str | list[str]]) -> tuple[frozenset[str], list[str]]:

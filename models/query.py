@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from . import experiment as ex
 from .activations import ACTIVATIONS
 from .optimizers import OPTIMIZERS
+from .pace import AUTO, MAX
 from .presets import PRESETS
 
 INITS = ("keras", "torch")
@@ -116,6 +117,25 @@ def parse_number_list(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+def parse_speed(text: str) -> float | None:
+    """Returns a speed: epochs a second within SPEED_RANGE, AUTO for "auto", MAX for "max"."""
+    word = text.strip().lower()
+    if word in ("auto", "max"):
+        return AUTO if word == "auto" else MAX
+    try:
+        value = _float(word)
+    except Invalid:
+        raise Invalid("it is not a number of epochs a second, auto or max") from None
+    return _clamp(value, ex.SPEED_RANGE, "the speed")
+
+
+def speed_text(speed: float | None) -> str:
+    """Returns a speed as a link writes it: "auto", "max" or the number of epochs a second."""
+    if speed is AUTO:
+        return "auto"
+    return "max" if speed == MAX else number_text(speed)
+
+
 def _list_text(values) -> str:
     return ",".join(number_text(v) for v in values)
 
@@ -132,6 +152,7 @@ PARAMS: tuple[Param, ...] = (
     Param("opt", "optimizer", _choice(tuple(OPTIMIZERS)), str),
     Param("lr", "lr", _real(ex.LR_RANGE), number_text),
     Param("epochs", "epochs", _integer(ex.EPOCHS_RANGE), str),
+    Param("speed", "speed", parse_speed, speed_text),
     Param("batch", "batch", _integer(ex.BATCH_RANGE), str),
     Param("seed", "seed", _integer(ex.SEED_RANGE), str),
     Param("seeds", "seeds", _integer(ex.SEEDS_RANGE), str),

@@ -1,4 +1,5 @@
-"""A run in progress: the trainer, its history and the schedule of mid-run changes.
+"""A run in progress: the trainer, its history, the schedule of mid-run changes and the
+snapshots a replay shows (models/snapshots.py).
 
 The schedule (epoch, optimizer, learning rate) together with the experiment's run identity
 determines every loss of the run, which is what lets identical runs be computed once and shared.
@@ -14,6 +15,7 @@ import numpy as np
 from .experiment import Experiment
 from .history import History
 from .query import number_text
+from .snapshots import Snapshot, Snapshots, take
 from .trainer import Trainer
 
 # (run, epochs) -> (losses, gradient norms), each (epochs_done, K): the default trains in
@@ -41,6 +43,7 @@ class Run:
         # Seed 0's first two weight matrices before training: where the saddle theory starts.
         self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
                                self.trainer.net.weights[-1][0].numpy().copy())
+        self.snapshots = Snapshots(take(self.trainer, None))
         self._sample_line()
 
     def _sample_line(self) -> None:
@@ -96,16 +99,27 @@ class Run:
         return True
 
     def advance(self, epochs: int, compute: Compute | None = None) -> None:
-        """Trains up to `epochs` more epochs (never past the last) and records them."""
-        n = min(epochs, self.experiment.training.epochs - self.epoch)
-        if n <= 0 or self.trainer.diverged:
-            return
-        losses, grad_norms = compute(self, n) if compute else self.trainer.run(n)
-        self.history.append(losses, grad_norms)
-        if self.trainer.diverged:
-            self.history.diverged_at = self.epoch + 1
-        else:
+        """Trains up to `epochs` more epochs (never past the last) and records them, stopping
+        at each epoch a snapshot is kept of to take it."""
+        end = min(self.epoch + epochs, self.experiment.training.epochs)
+        while self.epoch < end and not self.trainer.diverged:
+            total = self.experiment.training.epochs
+            n = min(end, self.snapshots.next_epoch(self.epoch, total)) - self.epoch
+            losses, grad_norms = compute(self, n) if compute else self.trainer.run(n)
+            self.history.append(losses, grad_norms)
+            if self.trainer.diverged:
+                self.history.diverged_at = self.epoch + 1
+                return
             self._sample_line()
+            if self.snapshots.wants(self.epoch, total):
+                self.snapshots.record(take(self.trainer, losses[-1]))
+
+    def shown_at(self, epoch: int) -> Snapshot:
+        """Returns what a replay of `epoch` shows: the newest snapshot at or before it, or the
+        networks as they are now from the latest epoch on."""
+        if epoch >= self.epoch:
+            return take(self.trainer, self.history.last_losses)
+        return self.snapshots.at(epoch)
 
     def key(self, epochs: int) -> tuple:
         """Returns what determines the next `epochs` epochs' losses: the cache key."""

@@ -9,14 +9,13 @@ import numpy as np
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
-import components.player
 from components.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
 from components.live_chart import to_json
 from models.floors import floors
 from models.presets import PRESETS
 from models.run import Run
 from tests.app.live_charts import figure_shown
-from tests.app.reading import readouts, status
+from tests.app.pacing import FakeClock, no_training, played
 
 QUESTION = PRESETS["question"].experiment
 
@@ -97,22 +96,33 @@ def test_a_live_chart_sends_its_host_once_then_only_what_changed():
     assert list(shown.data[0].y) == [3, 2, 1]
 
 
-def test_a_browser_that_falls_behind_gets_fewer_redraws_and_the_last_one(open_page,
-                                                                      monkeypatch):
-    """While the browser's queue is full the loop trains on without redrawing; the run still
-    finishes and the page ends on its last epoch."""
-    asked = []
+def test_a_browser_that_falls_behind_gets_fewer_redraws_and_the_last_one():
+    """While the browser's queue is full the loop trains on without redrawing, and the run
+    still ends with its last epoch drawn. On a fake clock where an epoch takes 0.1 ms (a chunk
+    of 256 takes 0.0256 s, as chunk_epochs plans), 30,000 epochs at full speed last 3 s: about
+    35 redraws with a browser that keeps up, fewer with one that is behind every other time it
+    is asked, and only the last with one that never catches up."""
+    def play(behind) -> list[tuple[float, int]]:
+        clock = FakeClock()
 
-    def full_queue() -> int:
+        def costly(run, epochs):
+            clock.pass_time(1e-4 * epochs)
+            return no_training(run, epochs)
+
+        run, draws, _ = played(QUESTION.with_(epochs=30_000), float("inf"), costly, behind, clock)
+        assert run.finished and draws[-1][1] == 30_000
+        return draws
+
+    asked: list[int] = []
+
+    def every_other_time() -> bool:
         asked.append(1)
-        return components.player.MAX_UNSENT + 1
+        return len(asked) % 2 == 1
 
-    monkeypatch.setattr(components.player, "unsent_messages", full_queue)
-    at = open_page({"preset": "question", "epochs": "3000", "play": "1"})
-    assert not at.exception and asked
-    run = at.session_state["run"]
-    assert status(at) == "Finished · epoch 3000/3000"
-    assert readouts(at)["Loss"] == f"{run.history.loss[-1]:.3e}"
+    keeping_up, sometimes, never = play(lambda: False), play(every_other_time), play(lambda: True)
+    assert len(keeping_up) >= 25
+    assert 1 < len(sometimes) < len(keeping_up) and asked
+    assert [epoch for _, epoch in never] == [30_000]
 
 
 def test_a_crowded_server_redraws_each_session_less_often():

@@ -73,6 +73,16 @@ def test_landscape_window_keeps_a_valley_in_view_when_the_path_sits_on_the_minim
         intercept)
 
 
+def test_landscape_window_leaves_out_the_lines_of_a_diverging_run():
+    """Lines whose MSE is astronomically large (a run on its way to inf) are left out of the
+    window, so its grid stays finite; the start of the path is still in it."""
+    slopes, intercepts = np.array([0.3, 1e150, np.inf]), np.array([0.1, -1e150, 0.0])
+    (s_low, s_high), (b_low, b_high) = landscape_window(QUESTION, slopes, intercepts)
+    assert s_low < 0.3 < s_high < 10 and b_low < 0.1 < b_high < 10
+    grid = line_mse_grid(QUESTION, np.linspace(s_low, s_high, 5), np.linspace(b_low, b_high, 5))
+    assert np.isfinite(grid).all()
+
+
 def test_slice_coordinates_are_symmetric_with_an_exact_zero():
     """Odd step counts put exactly 0 in the middle, so the centre is the current weights."""
     values = slice_coordinates(0.7, 41)

@@ -1,5 +1,7 @@
 """The share link: every parameter, good and bad, and the round trip through to_query."""
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,6 +101,8 @@ def test_bad_y_values_warn_naming_y():
     ("lr", "1e-3", "lr", 1e-3), ("lr", "10", "lr", 10.0), ("epochs", "1e3", "epochs", 1000),
     ("epochs", "100000", "epochs", 100_000), ("batch", "1", "batch", 1),
     ("seed", "2147483647", "seed", 2**31 - 1), ("seeds", "64", "seeds", 64),
+    ("speed", "1000", "speed", 1000.0), ("speed", "1e4", "speed", 10_000.0),
+    ("speed", " MAX", "speed", math.inf),
 ])
 def test_good_values_are_used_without_warning(key, text, field, value):
     """Every parameter's valid spellings set its field and warn about nothing."""
@@ -117,7 +121,8 @@ def test_good_values_are_used_without_warning(key, text, field, value):
     ("seeds", "1000", "seeds", 64), ("seeds", "0", "seeds", 1), ("batch", "0", "batch", 1),
     ("batch", "1e7", "batch", 10_000), ("seed", "-5", "seed", 0),
     ("seed", "1e12", "seed", 2**31 - 1), ("scale", "100", "init_scale", 10.0),
-    ("scale", "0", "init_scale", 1e-4),
+    ("scale", "0", "init_scale", 1e-4), ("speed", "0", "speed", 1.0),
+    ("speed", "1e9", "speed", 1e6),
 ])
 def test_out_of_range_values_are_clamped_with_a_warning(key, text, field, value):
     """A number outside its bounds becomes the nearest bound, and the warning says which."""
@@ -145,7 +150,7 @@ def test_many_seeds_of_a_big_network_are_lowered_to_the_size_limit():
     ("width", "1e999"), ("act", "swish"), ("act", ""), ("init", "he"), ("bias", "yes"),
     ("bias", "2"), ("scale", "big"), ("opt", "lbfgs"), ("lr", "fast"), ("lr", "nan"),
     ("lr", "-inf"), ("epochs", "10.5"), ("epochs", "many"), ("batch", "full"), ("seed", "0.5"),
-    ("seeds", "three"), ("seeds", "nan"),
+    ("seeds", "three"), ("seeds", "nan"), ("speed", "fast"), ("speed", "inf"), ("speed", ""),
 ])
 def test_malformed_values_warn_and_keep_the_default(key, text):
     """A malformed value is replaced by the default, with a warning naming the parameter."""
@@ -153,6 +158,14 @@ def test_malformed_values_warn_and_keep_the_default(key, text):
     assert experiment == DEFAULT
     assert len(warnings) == 1 and warnings[0].startswith(f"`{key}=")
     assert "used " in warnings[0]
+
+
+def test_speed_auto_is_the_default_and_reads_back():
+    """speed=auto is the default pace (None), and auto and max are written back as words."""
+    assert parsed(speed="auto") == (DEFAULT, [])
+    assert DEFAULT.training.speed is None
+    assert to_query(parsed(speed="max")[0])["speed"] == "max"
+    assert to_query(parsed(speed="250")[0])["speed"] == "250"
 
 
 def test_code_in_a_value_is_only_a_warning():
@@ -252,8 +265,9 @@ def test_to_query_spells_out_every_field_as_text():
     """Every parameter is written, as text, with short numbers."""
     query = to_query(DEFAULT)
     assert set(query) == {"x", "y", "depth", "width", "act", "init", "bias", "scale", "opt", "lr",
-                          "epochs", "batch", "seed", "seeds"}
+                          "epochs", "speed", "batch", "seed", "seeds"}
     assert all(isinstance(v, str) for v in query.values())
+    assert query["speed"] == "auto"
     assert query["x"] == "-1,0,1" and query["lr"] == "1e-05" and query["bias"] == "1"
 
 
@@ -277,7 +291,9 @@ def experiments(draw) -> Experiment:
         training=Training(optimizer=draw(st.sampled_from(list(OPTIMIZERS))),
                           lr=draw(st.floats(*ex.LR_RANGE)),
                           epochs=draw(st.integers(*ex.EPOCHS_RANGE)),
-                          batch=draw(st.integers(*ex.BATCH_RANGE))),
+                          batch=draw(st.integers(*ex.BATCH_RANGE)),
+                          speed=draw(st.one_of(st.none(), st.just(math.inf),
+                                               st.floats(*ex.SPEED_RANGE)))),
         seed=draw(st.integers(*ex.SEED_RANGE)), seeds=draw(st.integers(1, most_seeds)))
 
 

@@ -1,0 +1,66 @@
+"""A fake clock for the live loop, and a way to play a run on it (components/player.play_loop).
+
+The clock moves only when the loop sleeps or a test says training took time, so what a test
+checks about the pace never depends on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from components.player import Clock, play_loop
+from models.experiment import Experiment
+from models.run import Compute, Run
+
+
+class FakeClock:
+    """A clock that moves only when slept on or told to (`pass_time`)."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        """Returns the fake time in seconds."""
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        """Moves the time on by `seconds` at once, and notes the nap."""
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+    def pass_time(self, seconds: float) -> None:
+        """Moves the time on, as training that took `seconds` would."""
+        self.time += seconds
+
+    def clock(self) -> Clock:
+        """Returns this clock as the loop takes it."""
+        return Clock(now=self.now, sleep=self.sleep)
+
+
+def train(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trains in place (no shared cache: every test trains its own run)."""
+    return run.trainer.run(epochs)
+
+
+def no_training(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Moves the run on without training, for the pace of long runs (what it computes does not
+    matter to when it is shown)."""
+    run.trainer.epoch += epochs
+    zeros = np.zeros((epochs, run.experiment.seeds))
+    return zeros, zeros
+
+
+def played(experiment: Experiment, rate: float, compute: Compute = train,
+           behind: Callable[[], bool] = lambda: False, clock: FakeClock | None = None
+           ) -> tuple[Run, list[tuple[float, int]], FakeClock]:
+    """Returns the run played to its end at `rate`, the (fake time, epoch) of every redraw, and
+    the clock."""
+    clock = clock or FakeClock()
+    run = Run(experiment)
+    draws: list[tuple[float, int]] = []
+    play_loop(run, lambda r: draws.append((clock.now(), r.epoch)), rate, clock.clock(),
+              compute, behind, checkpoint=lambda: None)
+    return run, draws, clock
