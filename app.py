@@ -5,7 +5,7 @@ import streamlit as st
 from components.compare import render_clear_button
 from components.controls import render_network_controls, render_training_controls
 from components.lecture_tools import large_text, render_exports, render_lecture_link
-from components.live_view import make_live_view
+from components.live_view import LiveView
 from components.player import current_run, play, render_buttons, turn
 from components.points_table import render_points_table
 from components.presets import preset_note, render_presets
@@ -49,5 +49,5 @@ with turn():
         render_clear_button()
     run = current_run(experiment, ready)
     render_exports(run, floor.floor)
-    view = make_live_view(run, floor, ready)
-play(run, ready, view)
+    view = LiveView(run, floor, ready)
+play(run, ready, view.draw)

@@ -22,15 +22,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.server import CHROMIUM, FLAGS, ROOT, free_port, wait_for_health
+from components.streamlit_internals import SKELETON_SELECTOR
+from tests.harness.server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
 
 FINISHED = "Finished · epoch 10000/10000"
 PLAYING = "Playing · epoch"
@@ -48,16 +47,6 @@ new MutationObserver(() => {{
 """
 
 
-def start_server(script: str, port: int, log) -> subprocess.Popen:
-    """Starts `streamlit run script` on 127.0.0.1:port in the repository (its config applies);
-    the repository is on PYTHONPATH so the baseline can import the question's points."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
 def time_plateau_lab(browser, url: str, seed: int, speed: str) -> float:
     """Returns seconds from clicking Play to "Finished" on our app at `speed`."""
     page = browser.new_page()
@@ -65,7 +54,7 @@ def time_plateau_lab(browser, url: str, seed: int, speed: str) -> float:
     page.goto(f"{url}/?preset=question&seed={seed}&speed={speed}")
     button = page.get_by_role("button", name="Play")
     button.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')",
+    page.wait_for_function(f"!document.querySelector({SKELETON_SELECTOR!r})",
                            timeout=TIMEOUT_MS)  # the page has drawn all of itself
     start = page.evaluate("performance.now()")
     button.click()
@@ -96,17 +85,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     rounds = parser.parse_args().rounds
-    ours_port, base_port = free_port(), free_port()
-    ours_url, base_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{base_port}"
     with tempfile.TemporaryDirectory() as logs, ExitStack() as stack:
-        servers = [start_server(script, port, open(Path(logs) / f"{port}.log", "wb"))
-                   for script, port in (("app.py", ours_port),
-                                        ("benchmarks/baseline_app.py", base_port))]
-        stack.callback(_stop, servers)
-        for url, server in zip((ours_url, base_url), servers, strict=True):
-            wait_for_health(url, server)
+        # The repository on PYTHONPATH: the baseline imports the question's points.
+        ours_url, base_url = (stack.enter_context(running_app(
+            Path(logs) / f"{Path(script).stem}.log", script=script,
+            env={"PYTHONPATH": str(ROOT)})).url for script in ("app.py", "benchmarks/baseline_app.py"))
         playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
         # warm-up: each app's first script run imports torch, plotly and the app's modules
         for url in (f"{ours_url}/?preset=question", base_url):
@@ -129,18 +114,6 @@ def main() -> None:
     print(f"Plateau Lab at the default pace (speed=auto, goal about 5 s):       {p:6.2f} s")
     print(f"Plateau Lab at max / baseline: {o / b:.2f} (goal <= 0.33); baseline / Plateau Lab: "
           f"{b / o:.1f}x")
-
-
-def _stop(servers: list[subprocess.Popen]) -> None:
-    """Stops the servers started here: terminate, then kill any that do not exit."""
-    for server in servers:
-        server.terminate()
-    for server in servers:
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 if __name__ == "__main__":

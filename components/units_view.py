@@ -15,14 +15,21 @@ from components.explain_charts import units_figure
 from components.live_chart import LiveChart, UpdateBus
 from components.search import render_search
 from models.run import Run
+from models.snapshots import Snapshot, networks
 from models.units import DEAD_FAMILY, SATURATING, Units, hidden_units, median_seed
 
 
-def shown_units(run: Run) -> tuple[Units, int]:
-    """Returns the last hidden layer of the seed shown (the median run) and that seed's index."""
-    k = median_seed(run.history.last_losses)
+def shown_units(run: Run, replayed: Snapshot | None = None) -> tuple[Units, int]:
+    """Returns the last hidden layer of the seed shown (the median run, now or at the replayed
+    snapshot, among the seeds it keeps) and that seed's index."""
     xs = np.asarray(run.experiment.points.xs, dtype=np.float64)
-    return hidden_units(run.trainer.net, k, xs, prediction_grid(xs)), k
+    if replayed is None:
+        net, losses = run.trainer.net, run.history.last_losses
+    else:
+        net = networks(run.experiment.network, replayed.weights)
+        losses = None if replayed.losses is None else replayed.losses[:net.k]
+    k = median_seed(losses)
+    return hidden_units(net, k, xs, prediction_grid(xs)), k
 
 
 def unit_readout(units: Units) -> tuple[str, str] | None:
@@ -47,9 +54,10 @@ class UnitsView:
             self.readout = st.empty()
             render_search(run)
 
-    def draw(self, run: Run) -> None:
-        """Redraws the chart and the readout from the run's current weights."""
-        units, k = shown_units(run)
+    def draw(self, run: Run, replayed: Snapshot | None = None) -> None:
+        """Redraws the chart and the readout from the run's current weights, or the replayed
+        snapshot's."""
+        units, k = shown_units(run, replayed)
         seeds = run.experiment.seeds
         seed = run.experiment.seed + k
         which = f"seed {seed}" if seeds == 1 else f"seed {seed}, the median of {seeds}"

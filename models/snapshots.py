@@ -24,7 +24,7 @@ import torch
 
 from .activations import ACTIVATIONS
 from .experiment import Network
-from .mlp import DTYPE
+from .mlp import DTYPE, MLPBatch
 
 MAX_SNAPSHOTS = 200  # after epoch 0
 MAX_SEEDS_KEPT = 8  # the fit chart draws the first 8 seeds' curves (components/charts.py)
@@ -114,6 +114,14 @@ class Snapshots:
     def nbytes(self) -> int:
         """Returns the bytes the kept snapshots hold."""
         return sum(s.nbytes for s in self.kept)
+
+
+def networks(network: Network, weights: np.ndarray) -> MLPBatch:
+    """Returns the networks given by flat weights (S, P) as an engine batch (models/mlp.py), for
+    what reads a live one (the hidden units); the weights are copied."""
+    net = MLPBatch(network, list(range(len(weights))))
+    net.theta.copy_(torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float64)).reshape(-1))
+    return net
 
 
 def predict(network: Network, weights: np.ndarray, xs: np.ndarray) -> np.ndarray:

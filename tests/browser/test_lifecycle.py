@@ -19,6 +19,9 @@ pytestmark = pytest.mark.browser
 # even a machine fifty times faster is still playing after half a minute. Each test has its
 # own seed, so no run is replayed from the shared cache another test filled.
 LONG_RUN = "/?preset=question&depth=8&width=256&seeds=4&epochs=100000&batch=1&seed={seed}"
+# Where a test only needs a run that keeps playing, a pace makes it last: 100,000 epochs at 100
+# a second are 1,000 s on any machine, and cost the server little.
+PACED_RUN = "/?preset=question&epochs=100000&speed=100&seed={seed}"
 SETTLE_SECONDS = 30  # the longest a closed tab's session may take to stop: a wait, not a timing
 
 
@@ -68,7 +71,7 @@ def test_closing_a_playing_tab_stops_its_training(new_page, app_url):
 
 def test_double_click_on_play_keeps_playing(new_page):
     """A double click on Play plays (the second click does not pause again)."""
-    page = new_page(LONG_RUN.format(seed=7002))
+    page = new_page(PACED_RUN.format(seed=7002))
     page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
     page.locator(".st-key-play button").first.dblclick()
     page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
@@ -83,7 +86,7 @@ def test_double_click_on_play_keeps_playing(new_page):
 
 def test_double_click_on_reset_leaves_one_fresh_run(new_page):
     """A double click on Reset while playing leaves one paused run at epoch 0."""
-    page = new_page(LONG_RUN.format(seed=7003) + "&play=1")
+    page = new_page(PACED_RUN.format(seed=7003) + "&play=1")
     page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
     page.locator(".st-key-reset button").first.dblclick()
     page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()

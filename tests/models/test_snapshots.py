@@ -118,3 +118,22 @@ def test_raising_the_epochs_mid_run_keeps_the_bound():
     run.advance(99_000, no_training)
     kept = [s.epoch for s in run.snapshots.kept]
     assert kept[0] == 0 and kept[-1] == 100_000 and len(kept) <= MAX_SNAPSHOTS + 1
+
+
+def test_networks_from_a_snapshot_have_its_hidden_units():
+    """The hidden units read from a snapshot's weights are those of a fresh run stopped at
+    that epoch: a replayed relu network shows the units it had then."""
+    from models.snapshots import networks
+    from models.units import hidden_units
+
+    experiment = PRESETS["relu"].experiment.with_(epochs=300, seeds=3)
+    run = Run(experiment)
+    run.advance(300)
+    shown = run.shown_at(120)
+    fresh = Run(experiment)
+    fresh.advance(shown.epoch)
+    xs = np.asarray(experiment.points.xs)
+    replayed = hidden_units(networks(experiment.network, shown.weights), 1, xs, xs)
+    live = hidden_units(fresh.trainer.net, 1, xs, xs)
+    np.testing.assert_allclose(replayed.outputs, live.outputs, rtol=1e-12, atol=1e-15)
+    assert (replayed.dead == live.dead).all()
