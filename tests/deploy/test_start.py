@@ -53,11 +53,12 @@ def test_a_hugging_face_space_turns_xsrf_and_cors_off_for_its_iframe(tmp_path):
 
 
 def test_the_repository_config_is_valid_keeps_protection_on_and_holds_no_secret():
-    """Streamlit reads every option in .streamlit/config.toml; XSRF, CORS on, agent API off."""
+    """Streamlit reads every option in .streamlit/config.toml; XSRF, CORS on, agent API off,
+    no full garbage collection after every script run."""
     script = ("import json, streamlit.config as c; c.get_config_options(force_reparse=True); "
               "print(json.dumps({k: c.get_option(k) for k in ('server.enableXsrfProtection', "
               "'server.enableCORS', 'server.enableAgentApi', 'server.maxUploadSize', "
-              "'client.showErrorDetails', 'theme.baseFontSize')}))")
+              "'client.showErrorDetails', 'theme.baseFontSize', 'runner.postScriptGC')}))")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, env=clean, timeout=60, check=True)
@@ -69,6 +70,7 @@ def test_the_repository_config_is_valid_keeps_protection_on_and_holds_no_secret(
     assert options["server.maxUploadSize"] == 1
     assert options["client.showErrorDetails"] == "none"
     assert options["theme.baseFontSize"] == 18
+    assert options["runner.postScriptGC"] is False
     assert "cookieSecret" not in (ROOT / ".streamlit" / "config.toml").read_text()
 
 
