@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -38,87 +37,21 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import psutil
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from tests.harness.protocol import PageClient
+from benchmarks.students import Student, run_protocol_student
 from tests.harness.server import ServerFailed, start_deployed, stop_deployed
 
 LINK = "preset=question&play=1"
 FINISHED = "Finished · epoch 10000/10000"
-STATUS = re.compile(r"#### ((Playing|Finished|Starting|Paused|Ready|Diverged|Waiting)\b.*)")
 HEALTH_EVERY = 0.25  # seconds between health requests
 # Issue 16's goals on a 2-core machine for 30 students: (slowest seconds, fewest frames/s).
 GOALS = {"same link": (3.0, 5.0), "own seeds": (6.0, 3.0)}
 HEALTH_GOAL = 1.0  # seconds: the slowest health answer allowed
-
-
-@dataclass
-class Student:
-    """One student's outcome: seconds to Finished (None if never), frames a second while
-    playing, the loss the page showed at the end, and what went wrong."""
-
-    seconds: float | None = None
-    fps: float | None = None
-    loss: str | None = None
-    errors: list[str] = field(default_factory=list)
-
-
-class StudentPage(PageClient):
-    """A PageClient that also notes when each status-line update arrived."""
-
-    def __init__(self, base_url: str, *, timeout: float):
-        super().__init__(base_url, timeout=timeout)
-        self.statuses: list[tuple[float, str]] = []
-
-    def _take(self, message) -> None:
-        super()._take(message)
-        if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element
-            if element.WhichOneof("type") == "markdown":
-                status = STATUS.match(element.markdown.body)
-                if status:
-                    self.statuses.append((time.perf_counter(), status[1]))
-
-    def status(self) -> str:
-        """Returns the latest status line received ("" before the first)."""
-        return self.statuses[-1][1] if self.statuses else ""
-
-
-def run_protocol_student(base: str, query: str, timeout: float, finished: str,
-                         start: threading.Barrier) -> Student:
-    """Returns one protocol student's outcome: opens `?query`, presses Play once the page has
-    drawn it, and waits for `finished` and the run after it (which redraws the buttons)."""
-    student = Student()
-    page = StudentPage(base, timeout=timeout)
-    start.wait()
-    opened = time.perf_counter()
-    try:
-        page.connect(query)
-        page.wait_for_run(0)  # the first run lays the page out; play=1 waits for a signal
-        play = page.widgets()["play"]
-        pressed = time.perf_counter()
-        mark = page.rerun(query, [WidgetState(id=play.id, trigger_value=True)])
-        page.wait_until(lambda p: p.status().startswith("Finished") or p.status().startswith(
-            "Diverged"), what=finished)
-        done, shown = page.statuses[-1]
-        if shown != finished:
-            raise RuntimeError(f"the page says {shown!r}")
-        student.seconds = done - opened
-        frames = sum(pressed < when <= done for when, _ in page.statuses)
-        student.fps = frames / (done - pressed)
-        page.wait_for_run(mark)  # the run that ends playing redraws Play; the loss is final
-        student.loss = page.metrics().get("Loss")
-        student.errors += [f"exception shown: {e.type}: {e.message[:200]}" for e in page.exceptions()]
-    except Exception as error:  # a timeout or a closed socket is this student's failure
-        student.errors.append(f"{type(error).__name__}: {str(error)[:300]}")
-    finally:
-        page.close()
-    return student
 
 
 @dataclass
@@ -129,7 +62,9 @@ class Phase:
     students: list[Student]
     wall: float
     server_cpu: float  # CPU-seconds of every server process (Streamlit's and nginx's)
-    client_cpu: float  # CPU-seconds of this script (the students) or of the browsers
+    # CPU-seconds of this script (the protocol students); None for browsers, whose page
+    # processes come and go with their contexts
+    client_cpu: float | None
     health: list[float]  # health answer times during the phase, seconds
     load: float  # the 1-minute load average at the phase's end
 
@@ -191,11 +126,29 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def run_phase(name: str, base: str, queries: list[str], timeout: float, servers, clients,
+def runs(process: psutil.Process, name: str) -> bool:
+    """Returns True when the process's command line names `name` (False once it has exited)."""
+    try:
+        return name in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+
+
+def server_processes(pid: int) -> list[psutil.Process]:
+    """Returns the server's processes: start.sh's Streamlit processes and nginx's (its master
+    and workers, not start.sh's once-a-second `sleep`), or start.sh itself when it became the
+    one Streamlit process (exec)."""
+    command = psutil.Process(pid)
+    return [p for p in command.children(recursive=True)
+            if runs(p, "streamlit") or runs(p, "nginx")] or [command]
+
+
+def run_phase(name: str, base: str, queries: list[str], timeout: float, servers,
               health: HealthPoller, finished: str = FINISHED, browser=None) -> Phase:
     """Opens every query at the same moment, one student each (protocol clients, or pages of
     the BrowserSession `browser`); returns the outcome."""
-    server_before, client_before = cpu_seconds(servers), cpu_seconds(clients())
+    me = psutil.Process()
+    server_before, client_before = cpu_seconds(servers), cpu_seconds([me])
     start = time.perf_counter()
     if browser is None:
         barrier = threading.Barrier(len(queries))
@@ -208,7 +161,8 @@ def run_phase(name: str, base: str, queries: list[str], timeout: float, servers,
         students = run_browser_phase(browser, [f"{base}/?{q}" for q in queries], timeout, finished)
     wall = time.perf_counter() - start
     return Phase(name, students, wall, cpu_seconds(servers) - server_before,
-                 cpu_seconds(clients()) - client_before, health.between(start, start + wall),
+                 None if browser else cpu_seconds([me]) - client_before,
+                 health.between(start, start + wall),
                  os.getloadavg()[0])
 
 
@@ -226,11 +180,12 @@ def report(phase: Phase, goal: tuple[float, float] | None = None) -> str:
               + (f" (goal >= {goal[1]:.0f}: {'met' if fps[0] >= goal[1] else 'MISSED'})"
                  if goal else "")) if fps else "frames/s: not measured"
     slowest_health = max(phase.health, default=float("nan"))
+    clients = "(browsers: not counted)" if phase.client_cpu is None else f"{phase.client_cpu:5.1f} s"
     return (f"{phase.name:<16} finished {len(times)}/{n}, errors {errors}; {timing}\n"
             f"{'':<16} {frames}\n"
             f"{'':<16} slowest health {slowest_health:.3f} s (goal <= {HEALTH_GOAL:.0f} s); "
             f"server CPU {phase.server_cpu:5.1f} s = {phase.server_cpu / n:.2f} per student; "
-            f"clients {phase.client_cpu:5.1f} s; wall {phase.wall:5.2f} s; "
+            f"clients {clients}; wall {phase.wall:5.2f} s; "
             f"load average {phase.load:.2f}")
 
 
@@ -244,28 +199,25 @@ def classroom(students: int, processes: str, query: str, timeout: float, browser
     except ServerFailed as failure:
         sys.exit(str(failure))
     base = started.url
-    # start.sh itself (which is Streamlit, exec'd, with one process) and all it started.
-    command = psutil.Process(started.process.pid)
-    servers = [command, *command.children(recursive=True)]
+    try:
+        servers = server_processes(started.process.pid)
+    except BaseException:
+        stop_deployed(started.process)
+        raise
     health = HealthPoller(f"{base}/_stcore/health", servers)
     health.start()
-    me = psutil.Process()
     browser_session = None
     if browsers:
         from benchmarks.classroom_browsers import BrowserSession
         browser_session = BrowserSession()
-        clients = browser_session.processes
-    else:
-        def clients() -> list[psutil.Process]:
-            return [me]
-    replicas = sum("streamlit" in " ".join(p.cmdline()) for p in servers)
+    replicas = sum(runs(p, "streamlit") for p in servers)
     print(f"classroom: {students} students ({'browsers' if browsers else 'protocol clients'}) on "
           f"`{link}`, PLATEAU_PROCESSES={processes}: {replicas} Streamlit process(es)"
           f"{' behind nginx' if replicas > 1 else ''}, {psutil.cpu_count()} cores, "
           f"load average before {os.getloadavg()[0]:.2f}", flush=True)
     phases: list[Phase] = []
     try:
-        run = partial(run_phase, base=base, timeout=timeout, servers=servers, clients=clients,
+        run = partial(run_phase, base=base, timeout=timeout, servers=servers,
                       health=health, browser=browser_session)
         # Untimed warm-ups: each process's first script run imports torch and plotly.
         run("warm-up", queries=[f"preset=question&epochs=10&play=1&seed={students + 2 + i}"

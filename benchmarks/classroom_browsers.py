@@ -12,10 +12,9 @@ import asyncio
 import threading
 import time
 
-import psutil
 from playwright.async_api import async_playwright
 
-from benchmarks.classroom import Student
+from benchmarks.students import Student
 from tests.harness.server import CHROMIUM, CHROMIUM_ARGS
 
 
@@ -32,17 +31,6 @@ class BrowserSession:
     def call(self, coroutine):
         """Returns what `coroutine` returns, run on the browser's event loop."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    def processes(self) -> list[psutil.Process]:
-        """Returns Chromium's processes (children of this script through Playwright)."""
-        found = []
-        for process in psutil.Process().children(recursive=True):
-            try:
-                if "chrom" in process.name().lower():
-                    found.append(process)
-            except psutil.Error:
-                pass
-        return found
 
     def close(self) -> None:
         """Closes the browser and Playwright and stops the loop."""
