@@ -44,6 +44,15 @@ def test_the_port_comes_from_the_environment(tmp_path):
     assert "--server.port=7860" in start_arguments(tmp_path, PORT="7860")
 
 
+def test_auto_on_one_core_runs_one_process_without_nginx(tmp_path):
+    """PLATEAU_PROCESSES=auto (the default) on a one-core machine is the one process on PORT."""
+    fake_nproc = tmp_path / "nproc"
+    fake_nproc.write_text("#!/bin/sh\necho 1\n")
+    fake_nproc.chmod(0o755)
+    assert start_arguments(tmp_path, PLATEAU_PROCESSES="auto") == [
+        "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
+
+
 def test_a_hugging_face_space_turns_xsrf_and_cors_off_for_its_iframe(tmp_path):
     """With SPACE_ID set (Spaces set it), XSRF and CORS protection are turned off."""
     arguments = start_arguments(tmp_path, SPACE_ID="someone/plateau-lab")
