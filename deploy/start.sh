@@ -27,6 +27,9 @@ if [ "$processes" = auto ]; then
         if [ "$quota" -lt "$processes" ]; then processes=$quota; fi
     fi
 fi
+case "$processes" in
+    ''|*[!0-9]*) echo "start.sh: PLATEAU_PROCESSES is '$processes': use 1, 2, ... or auto" >&2; exit 64 ;;
+esac
 if [ -n "${SPACE_ID:-}" ]; then
     set -- --server.enableXsrfProtection=false --server.enableCORS=false "$@"
 fi

@@ -53,6 +53,14 @@ def test_auto_on_one_core_runs_one_process_without_nginx(tmp_path):
         "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
 
 
+def test_a_malformed_process_count_is_refused_with_a_message():
+    """PLATEAU_PROCESSES that is neither a number nor auto stops start.sh with what to use."""
+    result = subprocess.run(["sh", "deploy/start.sh"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PLATEAU_PROCESSES": "two"}, timeout=30)
+    assert result.returncode != 0
+    assert "use 1, 2, ... or auto" in result.stderr
+
+
 def test_a_hugging_face_space_turns_xsrf_and_cors_off_for_its_iframe(tmp_path):
     """With SPACE_ID set (Spaces set it), XSRF and CORS protection are turned off."""
     arguments = start_arguments(tmp_path, SPACE_ID="someone/plateau-lab")
