@@ -198,30 +198,26 @@ def classroom(students: int, processes: str, query: str, timeout: float, browser
         started = start_deployed(log, processes)
     except ServerFailed as failure:
         sys.exit(str(failure))
-    base = started.url
-    try:
-        servers = server_processes(started.process.pid)
-    except BaseException:
-        stop_deployed(started.process)
-        raise
-    health = HealthPoller(f"{base}/_stcore/health", servers)
-    health.start()
-    browser_session = None
-    if browsers:
-        from benchmarks.classroom_browsers import BrowserSession
-        browser_session = BrowserSession()
-    replicas = sum(runs(p, "streamlit") for p in servers)
-    print(f"classroom: {students} students ({'browsers' if browsers else 'protocol clients'}) on "
-          f"`{link}`, PLATEAU_PROCESSES={processes}: {replicas} Streamlit process(es)"
-          f"{' behind nginx' if replicas > 1 else ''}, {psutil.cpu_count()} cores, "
-          f"load average before {os.getloadavg()[0]:.2f}", flush=True)
+    base, browser_session, health = started.url, None, None
     phases: list[Phase] = []
     try:
+        servers = server_processes(started.process.pid)
+        health = HealthPoller(f"{base}/_stcore/health", servers)
+        health.start()
+        if browsers:
+            from benchmarks.classroom_browsers import BrowserSession
+            browser_session = BrowserSession()
+        replicas = sum(runs(p, "streamlit") for p in servers)
+        print(f"classroom: {students} students ({'browsers' if browsers else 'protocol clients'}) "
+              f"on `{link}`, PLATEAU_PROCESSES={processes}: {replicas} Streamlit process(es)"
+              f"{' behind nginx' if replicas > 1 else ''}, {psutil.cpu_count()} cores, "
+              f"load average before {os.getloadavg()[0]:.2f}", flush=True)
         run = partial(run_phase, base=base, timeout=timeout, servers=servers,
                       health=health, browser=browser_session)
         # Untimed warm-ups: each process's first script run imports torch and plotly.
         run("warm-up", queries=[f"preset=question&epochs=10&play=1&seed={students + 2 + i}"
-                              for i in range(max(replicas, 1) * 4)], finished="Finished · epoch 10/10")
+                                for i in range(max(replicas, 1) * 4)],
+            finished="Finished · epoch 10/10")
         phases.append(run("lone student", queries=[f"{link}&seed={students + 1}"]))
         print(report(phases[-1]), flush=True)
         phases.append(run("same link", queries=[link] * students))
@@ -231,8 +227,9 @@ def classroom(students: int, processes: str, query: str, timeout: float, browser
     finally:
         if browser_session:
             browser_session.close()
-        health.done.set()
-        health.join(timeout=15)
+        if health:
+            health.done.set()
+            health.join(timeout=15)
         stop_deployed(started.process)
     return summary(phases, health, log)
 
@@ -253,7 +250,11 @@ def summary(phases: list[Phase], health: HealthPoller, log: Path) -> int:
                 print(f"  {phase.name} student {i}: {error}")
     for failure in health.failures[:10]:
         print(f"  health: {failure}")
-    same, own = phases[1], phases[2]
+    lone, same, own = phases
+    alone = lone.times()[0] if lone.times() else float("nan")
+    for phase in (same, own):  # (the default pace's goal, issue 11: within 1.5x)
+        print(f"{phase.name}: slowest {max(phase.times(), default=float('nan')) / alone:.1f}x "
+              f"the lone student's {alone:.2f} s")
     goals = {
         "every student finished without an error": all(
             s.seconds is not None and not s.errors for p in phases for s in p.students),
