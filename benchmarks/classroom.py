@@ -67,6 +67,7 @@ class Phase:
     client_cpu: float | None
     health: list[float]  # health answer times during the phase, seconds
     load: float  # the 1-minute load average at the phase's end
+    machine_cpu: float  # CPU-seconds every process on the machine used (others' work too)
 
     def times(self) -> list[float]:
         """Returns the finished students' times, fastest first."""
@@ -143,12 +144,19 @@ def server_processes(pid: int) -> list[psutil.Process]:
             if runs(p, "streamlit") or runs(p, "nginx")] or [command]
 
 
+def machine_cpu_seconds() -> float:
+    """Returns the CPU seconds every core of the machine has spent busy since boot."""
+    times = psutil.cpu_times()  # (guest time is inside user already; steal is not ours)
+    return sum(getattr(times, kind, 0.0) for kind in ("user", "nice", "system", "irq", "softirq"))
+
+
 def run_phase(name: str, base: str, queries: list[str], timeout: float, servers,
               health: HealthPoller, finished: str = FINISHED, browser=None) -> Phase:
     """Opens every query at the same moment, one student each (protocol clients, or pages of
     the BrowserSession `browser`); returns the outcome."""
     me = psutil.Process()
     server_before, client_before = cpu_seconds(servers), cpu_seconds([me])
+    machine_before = machine_cpu_seconds()
     start = time.perf_counter()
     if browser is None:
         barrier = threading.Barrier(len(queries))
@@ -163,7 +171,7 @@ def run_phase(name: str, base: str, queries: list[str], timeout: float, servers,
     return Phase(name, students, wall, cpu_seconds(servers) - server_before,
                  None if browser else cpu_seconds([me]) - client_before,
                  health.between(start, start + wall),
-                 os.getloadavg()[0])
+                 os.getloadavg()[0], machine_cpu_seconds() - machine_before)
 
 
 def report(phase: Phase, goal: tuple[float, float] | None = None) -> str:
@@ -180,13 +188,16 @@ def report(phase: Phase, goal: tuple[float, float] | None = None) -> str:
               + (f" (goal >= {goal[1]:.0f}: {'met' if fps[0] >= goal[1] else 'MISSED'})"
                  if goal else "")) if fps else "frames/s: not measured"
     slowest_health = max(phase.health, default=float("nan"))
+    busy = 100 * phase.machine_cpu / (phase.wall * (psutil.cpu_count() or 1))
+    others = max(0.0, phase.machine_cpu - phase.server_cpu - (phase.client_cpu or 0.0))
     clients = "(browsers: not counted)" if phase.client_cpu is None else f"{phase.client_cpu:5.1f} s"
     return (f"{phase.name:<16} finished {len(times)}/{n}, errors {errors}; {timing}\n"
             f"{'':<16} {frames}\n"
             f"{'':<16} slowest health {slowest_health:.3f} s (goal <= {HEALTH_GOAL:.0f} s); "
             f"server CPU {phase.server_cpu:5.1f} s = {phase.server_cpu / n:.2f} per student; "
             f"clients {clients}; wall {phase.wall:5.2f} s; "
-            f"load average {phase.load:.2f}")
+            f"load average {phase.load:.2f}; the machine's cores {busy:.0f}% busy, "
+            f"{others:.1f} CPU-s of it other work")
 
 
 def classroom(students: int, processes: str, query: str, timeout: float, browsers: bool) -> int:
