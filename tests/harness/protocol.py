@@ -16,6 +16,7 @@ then send the uploader's state naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import threading
 import time
@@ -91,6 +92,7 @@ class PageClient:
         self._cookies = http.cookiejar.CookieJar()
         self._http = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self._cookies))
         self._socket = None
+        self._exits = contextlib.ExitStack()
         self._reader: threading.Thread | None = None
         self._changed = threading.Condition()
         self._elements: dict[tuple[int, ...], Element] = {}
@@ -108,12 +110,12 @@ class PageClient:
         xsrf = self._xsrf_token()
         parts = urlsplit(self.base_url)
         cookie = "; ".join(f"{c.name}={c.value}" for c in self._cookies)
-        self._socket = connect(
+        self._socket = self._exits.enter_context(connect(
             f"ws://{parts.netloc}{parts.path}/_stcore/stream",
             subprotocols=["streamlit"] + ([xsrf] if xsrf else []),
             origin=f"{parts.scheme}://{parts.netloc}",
             additional_headers={"Cookie": cookie} if cookie else None,
-            max_size=MAX_MESSAGE_BYTES, open_timeout=self.timeout)
+            max_size=MAX_MESSAGE_BYTES, open_timeout=self.timeout))
         self._reader = threading.Thread(target=self._read, daemon=True, name="page-client")
         self._reader.start()
         self.rerun(query)
@@ -121,8 +123,7 @@ class PageClient:
 
     def close(self) -> None:
         """Closes the websocket (the server then ends the session's script) and the reader."""
-        if self._socket is not None:
-            self._socket.close()
+        self._exits.close()
         if self._reader is not None:
             self._reader.join(timeout=self.timeout)
 
