@@ -1,4 +1,5 @@
-# Plateau Lab: the Streamlit app on CPU-only PyTorch, served on port 8501.
+# Plateau Lab: the Streamlit app on CPU-only PyTorch, served on port $PORT (default 8501): one
+# Streamlit process per core behind nginx, or one alone (deploy/start.sh says how it chooses).
 #
 #   docker build -t plateau-lab .
 #   docker run --rm -p 8501:8501 plateau-lab        # then open http://localhost:8501
@@ -16,6 +17,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OMP_NUM_THREADS=1
 
 WORKDIR /app
+
+# nginx, for deploy/start.sh's several processes on one port: Debian's, without its suggestions.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx \
+ && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change rebuilds only the last layers.
 COPY requirements.txt .
@@ -39,10 +45,11 @@ USER app
 ENV HOME=/home/app
 EXPOSE 8501
 
-# The slim image has no curl: Python asks Streamlit's own health endpoint.
-# A full class slows the answer to several seconds (benchmarks/classroom.py): wait up to 10 s.
+# The slim image has no curl: Python asks Streamlit's own health endpoint (through nginx when
+# there are several processes). Generous: a full class once slowed it to seconds.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=9)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('PORT', '8501'), timeout=9)"]
 
-# streamlit run app.py on 0.0.0.0:8501; on a Hugging Face Space only, without XSRF/CORS checks.
+# One Streamlit process per core behind nginx (or one alone) on 0.0.0.0:$PORT; on a Hugging Face
+# Space only, without XSRF/CORS checks.
 CMD ["sh", "deploy/start.sh"]

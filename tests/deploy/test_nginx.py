@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.nginx_conf import runtime_conf
 from tests.harness.server import (
     CHROMIUM,
     LAUNCH,
@@ -53,24 +54,10 @@ class Proxy:
 
 def loopback_conf(conf: str, upstreams: list[str], port: int, prefix: Path) -> str:
     """Returns deploy/nginx.conf with loopback upstreams and listen port, and its log and
-    temporary files under `prefix`; fails if the file no longer has what is replaced."""
-    servers = re.findall(r"^[ \t]*server[ \t]+[^\s{]+:\d+[^;]*;[ \t]*\n", conf, flags=re.M)
-    assert len(servers) >= 2, "deploy/nginx.conf should list the replicas as `server host:port;`"
-    indent = re.match(r"[ \t]*", servers[0]).group(0)
-    conf = conf.replace(servers[0], "".join(f"{indent}server {u} max_fails=3 fail_timeout=10s;\n"
-                                            for u in upstreams), 1)
-    for line in servers[1:]:
-        conf = conf.replace(line, "", 1)
-    conf, listens = re.subn(r"listen\s+80;", f"listen 127.0.0.1:{port};", conf)
-    conf, logs = re.subn(r"access_log\s+/dev/stdout\s+plateau;",
-                         f"access_log {prefix}/access.log plateau;", conf)
-    assert (listens, logs) == (1, 1), "deploy/nginx.conf should `listen 80;` and log to stdout"
-    conf, caches = re.subn(r"proxy_cache_path\s+/var/cache/nginx/", f"proxy_cache_path {prefix}/cache/", conf)
-    assert caches == 1, "deploy/nginx.conf should keep the static files in /var/cache/nginx/"
-    # Temporary files inside the prefix, not in the system's /var/lib/nginx.
-    temp = "".join(f"    {kind}_temp_path {prefix}/{kind}_temp;\n"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return conf.replace("http {\n", "http {\n" + temp, 1)
+    temporary files under `prefix` (deploy/nginx_conf.py, which start.sh uses too); fails if the
+    file no longer has what is replaced."""
+    return runtime_conf(conf, upstreams, f"127.0.0.1:{port}", prefix,
+                        access_log=f"{prefix}/access.log")
 
 
 def wait_healthy(url: str, process, log: Path) -> None:
@@ -88,8 +75,6 @@ def proxy() -> Iterator[Proxy]:
         pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
     prefix = Path(tempfile.mkdtemp(prefix="plateau-nginx-"))
     prefix.chmod(0o755)  # nginx's workers (user nobody when run as root) use its temp dirs
-    (prefix / "cache").mkdir(mode=0o777)  # as the nginx image's /var/cache/nginx
-    (prefix / "cache").chmod(0o777)
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-in-this-test"}
     processes: list[subprocess.Popen] = []
     try:

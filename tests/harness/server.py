@@ -143,3 +143,59 @@ def chromium_browser(**launch) -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def start_deployed(log: Path, processes: str = "auto", *, port: int | None = None,
+                   env: dict[str, str] | None = None) -> Server:
+    """Returns the container's command, `sh deploy/start.sh`, serving on 127.0.0.1:`port` with
+    PLATEAU_PROCESSES=`processes` ("1", "2", ..., "auto") and healthy; `process` is start.sh.
+    It runs in a process group of its own (see stop_deployed).
+
+    Raises ServerFailed (after stopping it) when it does not become healthy."""
+    port = port or free_port()
+    count = int(processes) if processes.isdigit() else len(os.sched_getaffinity(0))  # as nproc
+    first = free_ports(count)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""), "/usr/sbin"])
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["sh", "deploy/start.sh"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "PATH": path, "PORT": str(port), "PLATEAU_ADDRESS": "127.0.0.1",
+                 "PLATEAU_PROCESSES": processes, "PLATEAU_FIRST_PORT": str(first), **(env or {})},
+            start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", port, process, log)
+    try:
+        wait_for_health(server.url, process, log)
+        for n in range(count if count > 1 else 0):  # nginx answers once one replica does
+            wait_for_health(f"http://127.0.0.1:{first + n}", process, log)
+    except BaseException:
+        stop_deployed(process)
+        raise
+    return server
+
+
+def free_ports(count: int) -> int:
+    """Returns the first of `count` consecutive 127.0.0.1 ports that nothing listens on now."""
+    while True:
+        first = free_port()
+        if first + count <= 65535 and all(_port_free(first + n) for n in range(1, count)):
+            return first
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def stop_deployed(process: subprocess.Popen) -> None:
+    """Stops start.sh as its orchestrator would (SIGTERM, which stops its children), then kills
+    whatever of its process group is left, so nothing outlives a test even when it fails."""
+    stop(process)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
