@@ -43,12 +43,14 @@ def wait_finished(page: Page, epochs: int) -> None:
 
 
 def readouts(page: Page) -> dict[str, float]:
-    """Returns the metrics' values by label, as numbers: {"Loss": 0.005676, ...}."""
+    """Returns the Loss, Floor and Gap readouts as numbers: {"Loss": 0.005676, ...} (a lower
+    bound's "≥" is dropped; other readouts, such as "Dead units 1 of 10", are left out)."""
     # The status line can be drawn before the readouts below it on a busy machine.
     for label in READOUTS:
         page.locator('[data-testid="stMetricLabel"]', has_text=label).first.wait_for()
     pairs = page.eval_on_selector_all('[data-testid="stMetric"]', _READOUTS_JS)
-    return {label: float(value) for label, value in pairs}
+    return {label: float(value.removeprefix("≥").strip()) for label, value in pairs
+            if label in READOUTS}
 
 
 def screenshot(page: Page, name: str) -> Path:
