@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import state as S
 from components.charts import FLOOR, Decorations, downsample_index, level_line
 from components.explain_charts import (
     grad_norm_figure,
@@ -35,8 +36,6 @@ from models.theory import (
     reference_floors,
     saxe_curve,
 )
-
-SLICE = "loss_slice"  # session key: (run serial, epoch, figure) of the last slice asked for
 
 
 def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | None:
@@ -137,7 +136,7 @@ def render_saxe_readouts(run: Run) -> None:
 
 def _slice_request(run: Run) -> None:
     alphas, betas, losses = loss_slice(run.trainer, 0)
-    st.session_state[SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
+    st.session_state[S.SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
 
 
 def render_slice(run: Run) -> go.Figure | None:
@@ -146,7 +145,7 @@ def render_slice(run: Run) -> go.Figure | None:
     st.button("Slice the loss around the current weights", key="slice", on_click=_slice_request,
               args=(run,), icon=":material/grid_on:",
               help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
-    kept = st.session_state.get(SLICE)
+    kept = st.session_state.get(S.SLICE)
     if kept and kept[0] == run.serial:
         st.caption(f"Computed at epoch {kept[1]}.")
         return kept[2]

@@ -45,7 +45,7 @@ def render_lecture_link(experiment: Experiment) -> None:
 
 
 def _load_json() -> None:
-    upload = st.session_state.get("experiment_json")
+    upload = st.session_state.get(S.EXPERIMENT_JSON)
     if not hasattr(upload, "getvalue"):  # none, or a file the server does not have (a
         return  # crafted client's file id: Streamlit hands back a DeletedFile)
     experiment, warnings = experiment_from_json(upload.getvalue())
@@ -68,7 +68,7 @@ def render_exports(run: Run, floor: float) -> None:
                               file_name="plateau-lab-experiment.json", mime="application/json",
                               on_click="ignore", icon=":material/data_object:")
         render_script_downloads(run)
-        st.file_uploader("Load an experiment JSON", type=["json"], key="experiment_json",
+        st.file_uploader("Load an experiment JSON", type=["json"], key=S.EXPERIMENT_JSON,
                          on_change=_load_json, max_upload_size=1)
         problems = st.session_state.get(S.IMPORT_PROBLEMS)
         if problems:

@@ -44,9 +44,8 @@ MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause
 
 # Every session playing in this server process draws in one Python interpreter: a class of 30
 # on one link shares its training, but each session builds and sends its own figures. Together
-# they redraw at most this many times a second, and spend at most about half the process's time
-# redrawing, so a crowded server spends its time finishing runs and answering.
-DRAWS_PER_SECOND = 1 / REDRAW_EVERY  # as often as one session alone: 12.5
+# they spend at most about half the process's time redrawing (see redraw_interval), so a
+# crowded server still finishes runs and answers.
 _players = 0  # sessions in their play loop in this process
 _players_lock = threading.Lock()
 # and at most this many of them train or draw at the same moment (see components/turns.py)
@@ -72,10 +71,12 @@ def turn() -> AbstractContextManager[None]:
 
 
 def redraw_interval(players: int, took: float) -> float:
-    """Returns the seconds from one redraw's start to the next: one session's interval
-    (REDRAW_EVERY, or twice a redraw that `took` longer, so drawing gets at most half the time)
-    times the `players` sharing the process, who so redraw DRAWS_PER_SECOND times together."""
-    return max(players, 1) * max(REDRAW_EVERY, 2 * took)
+    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY, or longer when the
+    `players` of this process, each redrawing in `took` CPU-seconds, would spend more than half
+    the process's time drawing. A class gets as many redraws as the server can draw, shared
+    out by what a redraw costs: 30 players at 5 ms a redraw each redraw 3.3 times a second,
+    where a fixed budget of 12.5 redraws a second for the process gave each 0.4."""
+    return max(REDRAW_EVERY, 2.0 * max(players, 1) * took)
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
@@ -174,6 +175,9 @@ class Clock:
 
     now: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    # The CPU-seconds this thread has used: what a redraw costs the process. Its wall time would
+    # also count the time it waited for the interpreter while another session worked.
+    cpu: Callable[[], float] = time.thread_time
 
 
 def _browser_behind() -> bool:
@@ -206,9 +210,10 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                         pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
                     now = clock.now()
                     if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                        spent = clock.cpu()
                         draw(run)
                         drawn = run.epoch
-                        next_draw = now + redraw_interval(_players, clock.now() - now)
+                        next_draw = now + redraw_interval(_players, clock.cpu() - spent)
             if not train and not run.finished:
                 # Ahead of the pace: nap until the next epoch is due or the next redraw.
                 waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]

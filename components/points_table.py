@@ -10,17 +10,14 @@ from components import state as S
 from models.experiment import Points
 from models.points import MAX_CSV_BYTES, edit_problems, parse_csv, parse_rows, to_csv
 
-UPLOAD_PROBLEMS = "points_upload_problems"
-EDIT_PROBLEMS = "points_edit_problems"  # why the last edits could not be used (a crafted client)
-
 
 def _load_csv() -> None:
     # A callback: runs before the table is drawn, so a good file can replace its contents.
-    upload = st.session_state.get("points_csv")
+    upload = st.session_state.get(S.POINTS_CSV)
     if not hasattr(upload, "getvalue"):  # none, or a file the server does not have (a
         return  # crafted client's file id: Streamlit hands back a DeletedFile)
     points, problems = parse_csv(upload.getvalue())
-    st.session_state[UPLOAD_PROBLEMS] = problems
+    st.session_state[S.UPLOAD_PROBLEMS] = problems
     if points is not None:
         st.session_state[S.POINTS] = points
         st.session_state[S.LAST_VALID_POINTS] = points
@@ -37,7 +34,7 @@ def _checked_edits() -> None:
         return
     problems = edit_problems(edits, len(st.session_state[S.POINTS]))
     if problems:
-        st.session_state[EDIT_PROBLEMS] = problems
+        st.session_state[S.EDIT_PROBLEMS] = problems
         st.session_state[S.POINTS] = st.session_state.get(S.LAST_VALID_POINTS,
                                                           st.session_state[S.POINTS])
         st.session_state[S.POINTS_VERSION] += 1
@@ -64,16 +61,16 @@ def render_points_table() -> tuple[Points, bool]:
     valid = points if points is not None else st.session_state.get(S.LAST_VALID_POINTS, base)
     with st.popover("CSV: load or save points", icon=":material/upload_file:"):
         st.file_uploader("Load points from a CSV file (two columns x, y; header optional)",
-                         type=["csv", "txt"], key="points_csv", on_change=_load_csv,
+                         type=["csv", "txt"], key=S.POINTS_CSV, on_change=_load_csv,
                          max_upload_size=1)
         st.caption(f"At most 50 rows and {MAX_CSV_BYTES // 1024} KB; a bad file changes nothing.")
         st.download_button("Download these points", to_csv(valid), file_name="points.csv",
                            mime="text/csv", on_click="ignore", icon=":material/download:")
-    dropped_edits = st.session_state.pop(EDIT_PROBLEMS, None)
+    dropped_edits = st.session_state.pop(S.EDIT_PROBLEMS, None)
     if dropped_edits:
         st.warning("The table's edits could not be used, so it shows the last valid points:"
                    "\n\n- " + "\n- ".join(dropped_edits[:8]), icon=":material/table:")
-    upload_problems = st.session_state.get(UPLOAD_PROBLEMS)
+    upload_problems = st.session_state.get(S.UPLOAD_PROBLEMS)
     if upload_problems:
         st.error("The CSV file was not loaded:\n\n- " + "\n- ".join(upload_problems[:8]),
                  icon=":material/upload_file:")

@@ -30,6 +30,19 @@ HIDDEN = "hidden"              # controls a lecture link hides (models.lecture.C
 REPLAY_OF = "replay_of"        # (run serial, epoch) the Replay epoch slider was set up for
 
 
+STEP = "step_requested"        # Step was pressed: train one epoch on this run of the script
+IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that was not used
+UPLOAD_PROBLEMS = "points_upload_problems"  # what a loaded points CSV had that was not used
+EDIT_PROBLEMS = "points_edit_problems"  # why the table's last edits could not be used
+COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart
+SEARCHED = "searched"          # (search experiment, models.diagnosis.Search) of the last search
+SLICE = "loss_slice"           # (run serial, epoch, figure) of the last loss slice asked for
+# Widgets whose value a callback reads from the state.
+LARGE_TEXT = "large_text"      # the projector switch
+POINTS_CSV = "points_csv"      # the points CSV uploader
+EXPERIMENT_JSON = "experiment_json"  # the experiment JSON uploader
+
+
 def load_experiment(experiment: Experiment) -> None:
     """Puts an experiment's settings into the widgets' state (before the widgets are drawn)."""
     n, t = experiment.network, experiment.training
@@ -41,8 +54,3 @@ def load_experiment(experiment: Experiment) -> None:
         LAST_VALID_POINTS: experiment.points,
     })
     st.session_state[POINTS_VERSION] = st.session_state.get(POINTS_VERSION, 0) + 1
-STEP = "step_requested"        # Step was pressed: train one epoch on this run of the script
-IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that was not used
-LARGE_TEXT = "large_text"      # the projector switch
-COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart
-SEARCHED = "searched"          # (search experiment, models.diagnosis.Search) of the last search

@@ -37,7 +37,7 @@ class FakeClock:
 
     def clock(self) -> Clock:
         """Returns this clock as the loop takes it."""
-        return Clock(now=self.now, sleep=self.sleep)
+        return Clock(now=self.now, sleep=self.sleep, cpu=self.now)
 
 
 def train(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
