@@ -113,6 +113,11 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
     last = current_stretch(plateaus, count)
     kind = last.kind if last else DESCENDING
     since = f"since epoch {last.start}" if last else ""
+    # What a flat stretch did, in the run's numbers: a flat stretch may still drift a little.
+    stood = "" if last is None else (
+        f"the loss went from {float(loss[max(last.start, 1) - 1]):.3e} to {now:.3e} {since}, on "
+        f"flat ground (|g| / 2√loss: a median of {_ground(grad_norm, loss, last.start):.3f} over "
+        f"those epochs; flat is below {FLAT_GROUND})")
     if kind == ON_FLOOR:
         reached = "" if floors.exact else " It has reached a lower bound, so that is the floor."
         return Diagnosis(FLOOR, f"**{FLOOR}** {since}: the gap is {gap:.2e}. {floors.why}"
@@ -132,12 +137,12 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
             return Diagnosis(SATURATED, f"**{SATURATED}**: {saturated} of {units.width} units "
                              f"are saturated on at least {SATURATED_POINTS:.0%} of the points "
                              "(their slope is below 1% of its largest), so the gradient through "
-                             f"them is a hundred times weaker; the loss has stood at {now:.3e} "
-                             f"{since}. Try smaller initial weights (scale), x scaled to about "
+                             f"them is a hundred times weaker; {stood}. Try smaller initial "
+                             "weights (scale), x scaled to about "
                              "-1..1, or relu.")
     if flat and not floors.exact and floors.enough_width and width < floors.enough_width:
-        return Diagnosis(TOO_FEW, f"**{TOO_FEW}**: the loss has stood at {now:.3e} {since} "
-                         f"with a tiny gradient. {floors.why} So the floor is only a lower "
+        return Diagnosis(TOO_FEW, f"**{TOO_FEW}**: {stood}. {floors.why} So the floor is "
+                         "only a lower "
                          "bound: this may be the best this width can do. Try "
                          f"{floors.enough_width} units.{_search_text(search, now, floors, scale)}")
     if flat:
@@ -146,8 +151,8 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
                              "is flat; the loss stands at the value of a network that outputs "
                              f"0. The saddle theory (Saxe et al., 2014) predicts the escape at "
                              f"about epoch {saddle_escape:,.0f}.")
-        return Diagnosis(SADDLE, f"**{SADDLE}**, or a local minimum: the loss has stood at "
-                         f"{now:.3e} {since} with a tiny gradient, {at_least}{gap:.2e} above "
+        return Diagnosis(SADDLE, f"**{SADDLE}**, or a local minimum: {stood}, "
+                         f"{at_least}{gap:.2e} above "
                          "the floor. A saddle is left in time, a local minimum never; this "
                          "run's numbers cannot yet tell which. More epochs, another seed or a "
                          f"larger learning rate would.{_search_text(search, now, floors, scale)}")
@@ -158,6 +163,15 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
                      f"{shrinking}.")
 
 
+def _ground(grad_norm: np.ndarray, loss: np.ndarray, start: int | None = None) -> float:
+    """Returns how steep the ground is, |g| / (2 sqrt(loss)) (plateaus.py): its median over the
+    epochs from `start` (1-based), or at the last epoch when `start` is None."""
+    first = len(loss) - 1 if start is None else max(start, 1) - 1
+    g, l_ = np.asarray(grad_norm[first:], dtype=np.float64), np.asarray(loss[first:], dtype=np.float64)
+    ratio = np.where(l_ > 0, g / (2.0 * np.sqrt(np.maximum(l_, 1e-300))), np.inf)
+    return float(np.median(ratio))
+
+
 def _slow_text(loss: np.ndarray, grad_norm: np.ndarray, floors: Floors) -> str:
     """Returns the sentence for a flat loss on steep ground, with the epochs the gap would take
     at the current rate of descent."""
@@ -165,7 +179,7 @@ def _slow_text(loss: np.ndarray, grad_norm: np.ndarray, floors: Floors) -> str:
     back = max(1, int(RATE_WINDOW * n))
     before, now = float(loss[-1 - min(back, n - 1)]), float(loss[-1])
     rate = (before - now) / min(back, n - 1) if n > 1 else 0.0
-    ratio = float(grad_norm[-1]) / (2.0 * np.sqrt(now)) if now > 0 else float("inf")
+    ratio = _ground(grad_norm, loss)
     gap = now - floors.floor
     head = (f"**{SLOW}**: the loss moved from {before:.4g} to {now:.4g} in the last "
             f"{min(back, n - 1):,} epochs while the gradient stays large (|g| / 2√loss = "
