@@ -29,8 +29,8 @@ from models.run import Run
 from models.snapshots import predict
 from models.theory import CONSTANT, reference_floors
 
-# Seconds between redraws of the explanation (the story and its charts) while playing: they
-# change slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
+# Seconds between redraws of the explanation's charts and readouts while playing: they change
+# slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
 # loss chart and the readouts need. A paused or finished run always gets them.
 EXPLAIN_EVERY = 1.0
 
@@ -92,6 +92,7 @@ class LiveView:
     def draw(self, run: Run) -> None:
         """Shows the run as it is now (or at the replayed epoch) and sends what changed."""
         plateaus = self._draw_readouts_and_charts(run)
+        self._draw_story(run, plateaus)
         now = time.monotonic()
         playing = st.session_state.get(S.PLAYING) and not run.finished
         if not playing or now - self.explained_at >= EXPLAIN_EVERY:
@@ -146,11 +147,15 @@ class LiveView:
                                        floors, figure.layout.height))
         return plateaus
 
-    def _draw_explanation(self, run: Run, plateaus: list) -> None:
+    def _draw_story(self, run: Run, plateaus: list) -> None:
+        # With every redraw, as the readouts: its numbers (the gap, the loss) must be the ones
+        # the readouts beside it show (a story drawn once a second quoted a gap 0.5 s old).
         narrative = explain.narrative(run, self.floors, plateaus)
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         self._show("story", narrative, lambda: self.story.markdown(narrative))
+
+    def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
             with self.line_readouts.container():
                 explain.render_line_readouts(run, self.floors, self.replayed)
