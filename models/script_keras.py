@@ -86,7 +86,9 @@ def keras_script(experiment: Experiment, schedule) -> str:
         "# run starts where the app's did but will not match its losses step for step.\n")
     head = ('"""Plateau Lab, taken home: this run in Keras, from the app\'s start. Run it with\n'
             '`python` and compare its last line with the app\'s loss readout (Keras trains in\n'
-            'float32: expect agreement to about 1e-4, not to the last digit)."""\n\n'
+            'float32: expect agreement to about 1e-4, not to the last digit; less in a chaotic\n'
+            'run, one that bounces around its minimum at a large rate and so magnifies rounding:\n'
+            'there a start changed by 1e-15 can end several percent apart)."""\n\n'
             'import os\n\nos.environ.setdefault("KERAS_BACKEND", "torch")  # before importing keras\n'
             "import keras  # noqa: E402\n\n")
     return (head + seeds_note(experiment) + caveat + settings_block(experiment, schedule) + "\n" +
