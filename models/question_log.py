@@ -23,8 +23,10 @@ from .experiment import QUESTION_XS, QUESTION_YS, Experiment
 LOG_FILE = Path(__file__).with_name("data") / "question_log.csv"
 # Keras 2's verbose=2 log: "Epoch 1/10000" then " - 2s - loss: 0.0084"
 _ENTRY = re.compile(r"Epoch (\d+)/\d+\s+-\s+\S+\s+-\s+loss:\s+(\d+\.\d+)")
-# The network the log came from: Dense(10) with no activation, then Dense(1), Keras defaults.
-STUDENTS_NETWORK = dict(depth=1, width=10, activation="linear", init="keras")
+# The network the log came from: Dense(10) with no activation, then Dense(1), Keras defaults
+# (biases, Glorot-uniform weights at full scale).
+STUDENTS_NETWORK = dict(depth=1, width=10, activation="linear", init="keras", bias=True,
+                        init_scale=1.0)
 
 
 @dataclass(frozen=True)

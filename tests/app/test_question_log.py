@@ -48,3 +48,14 @@ def test_another_model_has_no_log(open_page, chart_of):
     names = [t.get("name") for t in chart_of(at, "loss")["data"]]
     assert "the question's log" not in names
     assert not any(m.value.startswith("From this start") for m in at.markdown)
+
+
+def test_the_log_is_drawn_only_for_the_students_network():
+    """The printed log belongs to Dense layers with biases at Keras's scale: the saddle preset
+    (the question's points, no biases, a thousand times smaller start) gets no markers."""
+    from models.presets import PRESETS
+    from models.question_log import is_students_model
+
+    assert is_students_model(PRESETS["question"].experiment)
+    assert not is_students_model(PRESETS["saddle"].experiment)
+    assert not is_students_model(PRESETS["question"].experiment.with_(bias=False))
