@@ -8,6 +8,8 @@ import time
 
 from playwright.sync_api import Page
 
+from components.streamlit_internals import PLOTLY_GLOBAL
+
 SAMPLE_EVERY = 0.05  # seconds between page.evaluate samples
 STATUS_MARK = "Playing · epoch".encode()  # in every websocket message that redraws the status
 
@@ -109,9 +111,9 @@ DRAG_AREA_JS = """() => {
 
 RELAYOUT_JS = """(range) => {
   const plot = window.__flicker.chart("loss").plot;
-  return window.Plotly.relayout(plot, { "xaxis.range": range })
+  return window[PLOTLY].relayout(plot, { "xaxis.range": range })
     .then(() => plot._fullLayout.xaxis.range.slice());
-}"""
+}""".replace("PLOTLY", repr(PLOTLY_GLOBAL))
 
 
 def open_page(browser, url: str, errors: list[str]) -> tuple[Page, list[int]]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ def _plotly_chunk() -> str | None:
 PLOTLY_CHUNK = _plotly_chunk()
 PLOTLY_GLOBAL = "Plotly"  # the chunk, once imported, leaves plotly.js at window.Plotly
 ENTRY_SCRIPT_SELECTOR = 'script[type="module"][src*="/static/js/index."]'
+# The same entry module as the page's HTML names it (for a test that fetches it through a proxy).
+ENTRY_SCRIPT_SRC = re.compile(r'src="\.?/?(static/js/index\.[^"]+\.js)"')
 SKELETON_SELECTOR = '[data-testid="stSkeleton"]'
 # The theme's CSS variables the live charts draw with, by the role they play in the chart.
 THEME_VARIABLES = {

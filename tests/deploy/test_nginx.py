@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from components.streamlit_internals import ENTRY_SCRIPT_SRC
 from deploy.nginx_conf import runtime_conf
 from tests.harness.server import (
     CHROMIUM,
@@ -199,7 +200,7 @@ def test_the_page_scripts_are_kept_and_sent_gzipped(proxy):
     import gzip
 
     page = urllib.request.urlopen(f"{proxy.url}/", timeout=30).read().decode()
-    script = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', page)
+    script = ENTRY_SCRIPT_SRC.search(page)
     assert script, "the page should load its entry script from static/js/"
     url = f"{proxy.url}/{script[1]}"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import urllib.request
@@ -15,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from components.streamlit_internals import ENTRY_SCRIPT_SRC
 from tests.deploy.test_nginx import NGINX, websocket_status
 from tests.harness.server import ROOT, Server, ServerFailed, start_deployed, stop, stop_deployed
 
@@ -118,7 +118,7 @@ def test_two_processes_behind_nginx_serve_the_page_and_stop_together(tmp_path):
         names = sorted(" ".join(p.cmdline()).count("streamlit run") for p in servers)
         assert names.count(1) == 2 and len(servers) >= 3, [p.cmdline() for p in servers]
         page = urllib.request.urlopen(f"{server.url}/", timeout=30).read().decode()
-        script = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', page)
+        script = ENTRY_SCRIPT_SRC.search(page)
         assert script, "the page should load its entry script from static/js/"
         request = urllib.request.Request(f"{server.url}/{script[1]}",
                                          headers={"Accept-Encoding": "gzip"})
