@@ -133,9 +133,9 @@ def test_a_replayed_epoch_shows_what_a_run_paused_there_shows(open_page, chart_o
 def test_a_speed_sent_as_its_label_is_read_as_its_option():
     """A select box sends its option's label: every Speed option's label reads back as the
     option, so a browser's choice is never mistaken for a hostile value."""
-    from components.controls import _speed_label, _unformatted
+    from components.widget_values import speed_label, unformatted
     from models.pace import SPEED_STOPS
     from models.query import speed_text
 
     for option in ["auto", "max", *map(speed_text, SPEED_STOPS), "250"]:
-        assert _unformatted("speed", _speed_label(option)) == option
+        assert unformatted("speed", speed_label(option)) == option
