@@ -22,7 +22,7 @@ before components/live_chart.py, was measured beside it until that comparison wa
    divs and the user's zoom; a reload draws both charts again; two tabs at once each draw their
    own run.
 
-Printed: one column per variant and round (`--rounds` takes turns, for a machine whose load
+Printed: one column per round (`--rounds`, for a machine whose load
 changes), then the checks; the exit status is 1 if a check failed. With --split-cores the server
 runs on the first core and Chromium on the others (a student's browser is not on the server).
 """
@@ -65,9 +65,9 @@ ZOOM_REDRAWS = 3      # redraws a zoom must survive
 
 @dataclass
 class Result:
-    """What one variant's page did while playing."""
+    """What one round's page did while playing."""
 
-    variant: str
+    name: str
     load: float = 0.0  # the machine's 1-minute load average when sampling began
     seconds: float = 0.0
     samples: list[dict] = field(default_factory=list)
@@ -97,7 +97,7 @@ def epoch(status: str) -> int:
 
 
 @contextmanager
-def server(variant: str, log: Path, cores: set[int] | None = None) -> Iterator[str]:
+def server(log: Path, cores: set[int] | None = None) -> Iterator[str]:
     """Serves the app on a free port (on `cores` only, if given); yields its base URL, stops it
     afterwards."""
     try:
@@ -146,11 +146,11 @@ def zoom_test(page: Page, how: str) -> str:
     return f"{'kept' if kept else 'lost'}: {shown} after {later['redraws']} redraws"
 
 
-def measure(browser, variant: str, seconds: float, link: str, log_dir: Path,
+def measure(browser, name: str, seconds: float, link: str, log_dir: Path,
             server_cores: set[int] | None = None) -> Result:
-    """Returns what the page did while playing, for one variant on its own server."""
-    result, errors = Result(variant), []
-    with server(variant, log_dir / f"flicker_{variant}.log", server_cores) as url:
+    """Returns what the page did while playing, on a server of its own; `name` labels it."""
+    result, errors = Result(name), []
+    with server(log_dir / f"flicker_{name}.log", server_cores) as url:
         page, received = open_page(browser, url + link, errors)
         wait_drawn(page)
         sample(page, seconds, result, received)
@@ -159,12 +159,11 @@ def measure(browser, variant: str, seconds: float, link: str, log_dir: Path,
             page = fresh_page(browser, url, TEST_LINK, seed)
             result.zooms[how] = zoom_test(page, how)
             page.context.close()
-        if variant == "live_chart":
-            result.checks = robustness_checks(browser, url)
-            result.checks.append(("the page draws its charts with live_chart",
-                                  result.end["drawnBy"] == "live_chart",
-                                  f"drawn by {result.end['drawnBy']}; else components/"
-                                  "live_view.py does not make its charts with LiveChart"))
+        result.checks = robustness_checks(browser, url)
+        result.checks.append(("the page draws its charts with live_chart",
+                              result.end["drawnBy"] == "live_chart",
+                              f"drawn by {result.end['drawnBy']}; else components/"
+                              "live_view.py does not make its charts with LiveChart"))
         result.checks += [("no page errors", not errors, "; ".join(errors)[:200])]
     return result
 
@@ -216,7 +215,7 @@ def robustness_checks(browser, url: str) -> list[tuple[str, bool, str]]:
 
 
 def report(results: list[Result]) -> str:
-    """Returns the side-by-side table of the variants' numbers."""
+    """Returns the side-by-side table of the rounds' numbers."""
     def per_second(pick: Callable[[dict], int]) -> Callable[[Result], str]:
         return lambda r: f"{r.grew(pick) / r.seconds:.1f}"
 
@@ -247,22 +246,21 @@ def report(results: list[Result]) -> str:
         ("zoom by Plotly.relayout", lambda r: r.zooms.get("relayout", "")),
     ]
     width = max(len(name) for name, _ in rows)
-    lines = [f"{'':{width}}  " + "  ".join(f"{r.variant:>30}" for r in results)]
+    lines = [f"{'':{width}}  " + "  ".join(f"{r.name:>30}" for r in results)]
     lines += [f"{name:{width}}  " + "  ".join(f"{cell(r):>30}" for r in results)
               for name, cell in rows]
     for r in results:
         for check, passed, detail in r.checks:
-            lines.append(f"{r.variant}: {'ok  ' if passed else 'FAIL'} {check} ({detail})")
+            lines.append(f"{r.name}: {'ok  ' if passed else 'FAIL'} {check} ({detail})")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="sampling time per variant")
+    parser.add_argument("--seconds", type=float, default=5.0, help="sampling time per round")
     parser.add_argument("--link", default=LINK, help=f"the page to open (default {LINK})")
-    parser.add_argument("--variants", default="live_chart")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="measure the variants this many times, taking turns (default 1)")
+                        help="measure the page this many times, each on a fresh server (default 1)")
     parser.add_argument("--split-cores", action="store_true",
                         help="the server on the first core, the browser on the others: a "
                              "student's computer is not the server (default: shared)")
@@ -278,8 +276,8 @@ def main() -> None:
     log_dir.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        results = [measure(browser, variant, args.seconds, args.link, log_dir, server_cores)
-                   for _ in range(args.rounds) for variant in args.variants.split(",")]
+        results = [measure(browser, f"round {r + 1}", args.seconds, args.link, log_dir,
+                           server_cores) for r in range(args.rounds)]
         browser.close()
     print(report(results))
     failed = [c for r in results for c in r.checks if not c[1]]
