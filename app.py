@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from components.compare import render_clear_button
-from components.controls import render_network_controls, render_training_controls
-from components.lecture_tools import large_text, render_exports, render_lecture_link
-from components.live_view import LiveView
-from components.player import current_run, play, render_buttons, turn
-from components.points_table import render_points_table
-from components.presets import preset_note, render_presets
-from components.question_log import render_log_verdict
-from components.share import render_link_warnings, start_session, sync_link
+from components.explain.question_log import render_log_verdict
+from components.live.compare import render_clear_button
+from components.live.player import current_run, play, render_buttons, turn
+from components.live.view import LiveView
+from components.panel.controls import render_network_controls, render_training_controls
+from components.panel.lecture_tools import large_text, render_exports, render_lecture_link
+from components.panel.points_table import render_points_table
+from components.panel.presets import preset_note, render_presets
+from components.panel.share import render_link_warnings, start_session, sync_link
+from models.analysis.floors import floors
 from models.experiment import Experiment
-from models.floors import floors
 
 st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
 # A class opening one link at once lays its pages out in turns, and the server keeps answering
-# (components/turns.py); the run then plays in turns of its own.
+# (components/live/turns.py); the run then plays in turns of its own.
 with turn():
     start_session()
 

@@ -19,11 +19,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.landscape import loss_slice
-from models.plateaus import find_plateaus
-from models.presets import PRESETS
-from models.theory import CONSTANT, product_curve, reference_floors, saxe_constants
-from models.trainer import Trainer
+from models.analysis.landscape import loss_slice
+from models.analysis.plateaus import find_plateaus
+from models.analysis.theory import CONSTANT, product_curve, reference_floors, saxe_constants
+from models.engine.trainer import Trainer
+from models.question.presets import PRESETS
 
 QUESTION = PRESETS["question"].experiment
 

@@ -32,8 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.presets import PRESETS
-from models.trainer import Trainer, chunk_epochs
+from models.engine.trainer import Trainer, chunk_epochs
+from models.question.presets import PRESETS
 
 QUESTION = PRESETS["question"].experiment.with_(epochs=10**9)  # never finishes mid-benchmark
 SECONDS = 0.4  # of training per measurement

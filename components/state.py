@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.edges.query import speed_text
 from models.experiment import Experiment
-from models.query import speed_text
 
 # Widget keys: one per setting, the same names as the share link's parameters.
 DEPTH, WIDTH, ACT, INIT, BIAS, SCALE = "depth", "width", "act", "init", "bias", "scale"

@@ -26,7 +26,7 @@ cannot read, and both raise inside Streamlit: the first before any of the script
 to call), the second inside the widget call. No check in the script can catch either, so
 `guard_widget_states` wraps `set_widgets_from_proto`: a state Streamlit could not read back is
 dropped (the widget keeps its previous value), and every state of a keyed widget is kept, as
-sent, for the page to parse at the edge (components/controls.py) and warn about.
+sent, for the page to parse at the edge (components/panel/controls.py) and warn about.
 """
 
 from __future__ import annotations

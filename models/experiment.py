@@ -23,7 +23,7 @@ SEEDS_RANGE = (1, 64)
 SEED_RANGE = (0, 2**31 - 1)
 BATCH_RANGE = (1, 10_000)
 INIT_SCALE_RANGE = (1e-4, 10.0)
-SPEED_RANGE = (1.0, 1e6)  # epochs shown a second; a link may also say auto or max (models/pace.py)
+SPEED_RANGE = (1.0, 1e6)  # epochs shown a second; a link may also say auto or max (models/run/pace.py)
 # Parameters times seeds a single run may hold: keeps one student's run from taking the
 # server's memory (depth 8, width 256 and 64 seeds would be 30M float64 parameters plus Adam state).
 MAX_PARAMETERS_TIMES_SEEDS = 2_000_000
@@ -82,7 +82,7 @@ class Training:
     epochs: int = 10_000
     batch: int = 32  # a batch at least as large as the data is full batch, as in Keras
     # Epochs shown a second: None plays the whole run in about 5 s, inf as fast as the machine
-    # trains (models/pace.py). It changes when epochs are shown, never what they compute.
+    # trains (models/run/pace.py). It changes when epochs are shown, never what they compute.
     speed: float | None = None
 
 

@@ -22,8 +22,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")  # before keras is imported: no 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from models.engine.trainer import Trainer  # noqa: E402
 from models.experiment import Experiment  # noqa: E402
-from models.trainer import Trainer  # noqa: E402
 
 FLOAT32_RTOL = 1e-4
 

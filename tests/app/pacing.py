@@ -1,4 +1,4 @@
-"""A fake clock for the live loop, and a way to play a run on it (components/player.play_loop).
+"""A fake clock for the live loop, and a way to play a run on it (components/live/player.play_loop).
 
 The clock moves only when the loop sleeps or a test says training took time, so what a test
 checks about the pace never depends on how fast the machine is.
@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from components.player import Clock, play_loop
+from components.live.player import Clock, play_loop
 from models.experiment import Experiment
-from models.run import Compute, Run
+from models.run.run import Compute, Run
 
 
 class FakeClock:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.diagnosis import DEAD, LABELS, SATURATED, TOO_FEW
+from models.analysis.diagnosis import DEAD, LABELS, SATURATED, TOO_FEW
 from tests.app.reading import readouts
-from tests.models.test_diagnosis import LINKS
+from tests.models.analysis.test_diagnosis import LINKS
 
 
 def _played(open_page, label: str):

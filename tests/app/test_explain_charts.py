@@ -9,16 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from components.charts import LOG_FLOOR
-from components.explain_charts import (
+from components.figures.charts import LOG_FLOOR
+from components.figures.explanation import (
     grad_norm_figure,
     landscape_figure,
     plateau_decorations,
     reference_decorations,
     slice_figure,
 )
+from models.analysis.plateaus import ABOVE_FLOOR, ON_FLOOR, Plateau
 from models.experiment import Points
-from models.plateaus import ABOVE_FLOOR, ON_FLOOR, Plateau
 
 QUESTION = Points()
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,9 +146,9 @@ def test_a_reference_equal_to_the_networks_floor_is_not_drawn_twice():
     assert [t.y[0] for t in fig.data] == [0.0313]
 
 
-def test_the_figures_module_does_not_import_streamlit():
-    """explain_charts is pure: a fresh interpreter importing it has no streamlit loaded."""
-    script = ("import json, sys\nimport components.explain_charts\n"
+def test_the_figures_package_does_not_import_streamlit():
+    """The figure builders are pure: a fresh interpreter importing them has no streamlit loaded."""
+    script = ("import json, sys\nimport components.figures.charts, components.figures.explanation\n"
               "print(json.dumps('streamlit' in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
@@ -159,7 +159,7 @@ def test_the_figures_module_does_not_import_streamlit():
 def test_band_labels_that_would_overlap_go_a_row_lower():
     """Two bands 100 epochs apart on a 10,000-epoch axis: the second label goes one row down;
     a band far to the right stays on the top row. Labels are the ones given."""
-    from components.explain_charts import LABEL_ROW, plateau_decorations
+    from components.figures.explanation import LABEL_ROW, plateau_decorations
 
     bands = [Plateau(1, 100, ABOVE_FLOOR, 0.1), Plateau(101, 300, ABOVE_FLOOR, 0.1),
              Plateau(6000, 10000, ON_FLOOR, 0.0)]
@@ -171,8 +171,8 @@ def test_band_labels_that_would_overlap_go_a_row_lower():
 def test_units_figure_colours_dead_units_and_names_each_state_once():
     """Dead units are grey and dotted, one legend entry per state with its count; the points'
     x are dotted lines."""
-    from components.explain_charts import UNIT_COLOURS, units_figure
-    from models.units import Units
+    from components.figures.explanation import UNIT_COLOURS, units_figure
+    from models.analysis.units import Units
 
     grid = np.linspace(-1, 1, 5)
     units = Units("relu", grid, np.vstack([np.maximum(grid, 0), np.zeros(5), np.zeros(5)]),
@@ -186,10 +186,10 @@ def test_units_figure_colours_dead_units_and_names_each_state_once():
 
 def test_a_lower_bound_floor_line_is_labelled_lower_bound():
     """The loss chart names a lower bound "lower bound", never "floor"."""
-    from components.charts import loss_figure
+    from components.figures.charts import loss_figure
+    from models.analysis.floors import floors
     from models.experiment import Network
-    from models.floors import floors
-    from models.history import History
+    from models.run.history import History
 
     history = History(capacity=2)
     history.append(np.array([[0.5], [0.4]]), np.array([[0.1], [0.1]]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.presets import PRESETS
+from models.question.presets import PRESETS
 from tests.app.reading import least_squares_mse, readouts, status
 
 

@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
+from components.figures.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
 from components.live_chart import to_json
-from models.floors import floors
-from models.presets import PRESETS
-from models.run import Run
+from models.analysis.floors import floors
+from models.question.presets import PRESETS
+from models.run.run import Run
 from tests.app.live_charts import figure_shown
 from tests.app.pacing import FakeClock, no_training, played
 
@@ -130,7 +130,7 @@ def test_a_crowded_server_shares_its_drawing_time_by_what_a_redraw_costs():
     """Alone, a session redraws every REDRAW_EVERY s, or twice its redraw's cost when that is
     longer; thirty sessions together spend at most half the process's time drawing, so cheap
     redraws come often for every one of them and dear ones rarely."""
-    from components.player import REDRAW_EVERY, redraw_interval
+    from components.live.player import REDRAW_EVERY, redraw_interval
 
     assert redraw_interval(1, 0.02) == REDRAW_EVERY
     assert redraw_interval(1, 0.5) == 1.0

@@ -7,10 +7,10 @@ import gc
 import psutil
 import streamlit as st
 
-from components.shared_training import compute_shared
+from components.live.shared_training import compute_shared
+from models.engine.trainer import chunk_epochs
 from models.experiment import Experiment
-from models.run import Run
-from models.trainer import chunk_epochs
+from models.run.run import Run
 
 MB = 1024 * 1024
 

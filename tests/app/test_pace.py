@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from components.player import MAX_SLEEP, REDRAW_EVERY
-from components.shared_training import compute_shared
-from models.pace import AUTO, epochs_per_second
-from models.presets import PRESETS
-from models.run import Run
-from models.trainer import Trainer
+from components.live.player import MAX_SLEEP, REDRAW_EVERY
+from components.live.shared_training import compute_shared
+from models.engine.trainer import Trainer
+from models.question.presets import PRESETS
+from models.run.pace import AUTO, epochs_per_second
+from models.run.run import Run
 from tests.app.pacing import FakeClock, no_training, played
 
 QUESTION = PRESETS["question"].experiment

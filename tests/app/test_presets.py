@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.presets import PRESETS
+from models.question.presets import PRESETS
 
 # The controls' session-state keys (components/state.py) and the Experiment value each holds.
 CONTROLS = {

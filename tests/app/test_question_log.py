@@ -7,7 +7,7 @@ import base64
 
 import numpy as np
 
-from models.question_log import printed_log
+from models.question.printed_log import printed_log
 
 
 def _values(array) -> np.ndarray:
@@ -53,8 +53,8 @@ def test_another_model_has_no_log(open_page, chart_of):
 def test_the_log_is_drawn_only_for_the_students_network():
     """The printed log belongs to Dense layers with biases at Keras's scale: the saddle preset
     (the question's points, no biases, a thousand times smaller start) gets no markers."""
-    from models.presets import PRESETS
-    from models.question_log import is_students_model
+    from models.question.presets import PRESETS
+    from models.question.printed_log import is_students_model
 
     assert is_students_model(PRESETS["question"].experiment)
     assert not is_students_model(PRESETS["saddle"].experiment)

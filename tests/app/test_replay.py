@@ -12,11 +12,11 @@ import base64
 import numpy as np
 import pytest
 
-from components.charts import fit_figure, prediction_grid
-from models.floors import floors
-from models.presets import PRESETS
-from models.run import Run
-from models.trainer import Trainer
+from components.figures.charts import fit_figure, prediction_grid
+from models.analysis.floors import floors
+from models.engine.trainer import Trainer
+from models.question.presets import PRESETS
+from models.run.run import Run
 from tests.app.reading import readouts, status
 
 QUESTION = PRESETS["question"].experiment
@@ -133,9 +133,9 @@ def test_a_replayed_epoch_shows_what_a_run_paused_there_shows(open_page, chart_o
 def test_a_speed_sent_as_its_label_is_read_as_its_option():
     """A select box sends its option's label: every Speed option's label reads back as the
     option, so a browser's choice is never mistaken for a hostile value."""
-    from components.widget_values import speed_label, unformatted
-    from models.pace import SPEED_STOPS
-    from models.query import speed_text
+    from components.panel.widget_values import speed_label, unformatted
+    from models.edges.query import speed_text
+    from models.run.pace import SPEED_STOPS
 
     for option in ["auto", "max", *map(speed_text, SPEED_STOPS), "250"]:
         assert unformatted("speed", speed_label(option)) == option

@@ -4,7 +4,7 @@ finished run prints the loss the page shows."""
 from __future__ import annotations
 
 from components import state as S
-from models.script_torch import pytorch_script
+from models.scripts.pytorch_script import pytorch_script
 from tests.run_script import run_script
 
 LABELS = {"PyTorch script", "Keras script", "History as CSV"}

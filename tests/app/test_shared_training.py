@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from components.shared_training import compute_shared
-from models.presets import PRESETS
-from models.run import Run
-from models.trainer import Trainer, chunk_epochs
+from components.live.shared_training import compute_shared
+from models.engine.trainer import Trainer, chunk_epochs
+from models.question.presets import PRESETS
+from models.run.run import Run
 
 QUESTION = PRESETS["question"].experiment
 LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # several chunks of the live loop

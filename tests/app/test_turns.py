@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from components.turns import Turns
+from components.live.turns import Turns
 
 
 def test_no_more_than_at_once_work_together():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.presets import PRESETS
+from models.question.presets import PRESETS
 from tests.app.reading import least_squares_mse
 from tests.browser.dom import readouts, wait_finished
 

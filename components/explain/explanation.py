@@ -1,0 +1,157 @@
+"""The explanation, live: why the loss stands where it stands.
+
+Plateaus are found and named on the loss chart as the run goes; a linear network's weights are
+folded into the one line they compute and followed across the exact (slope, intercept)
+landscape; the saddle theory's curve is laid over a run it describes; and a sentence says, in
+words, what the student is looking at right now.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from components import state as S
+from components.explain.search import searched
+from components.figures.charts import FLOOR, Decorations, downsample_index, level_line
+from components.figures.explanation import (
+    grad_norm_figure,
+    landscape_figure,
+    plateau_decorations,
+    reference_decorations,
+    slice_figure,
+)
+from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
+from models.analysis.floors import Floors
+from models.analysis.landscape import loss_slice
+from models.analysis.plateaus import Plateau, find_plateaus
+from models.analysis.theory import (
+    CONSTANT,
+    measured_half_time,
+    normal_equations_latex,
+    plateau_length,
+    reference_floors,
+    saxe_curve,
+)
+from models.run.run import Run
+from models.run.snapshots import Snapshot
+
+
+def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | None:
+    """Returns the run's diagnosis (models/analysis/diagnosis.py), with this session's search if any."""
+    return diagnose_run(run, floors, plateaus, searched(run))
+
+
+def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations, list[Plateau]]:
+    """Returns what the explanation adds to the loss chart (plateau bands labelled as the
+    diagnosis names them, reference floors, the theory curve, the best of many starts) and the
+    plateaus found."""
+    points, history = run.experiment.points, run.history
+    refs = reference_floors(points)
+    plateaus = find_plateaus(history.epochs, history.loss, history.grad_norm, floors.floor,
+                             refs[CONSTANT]) if history.count >= 2 else []
+    found = diagnosis(run, floors, plateaus) if plateaus else None
+    epochs = run.experiment.training.epochs
+    parts = plateau_decorations(plateaus, band_labels(plateaus, history.count,
+                                                      found.label if found else None), epochs)
+    parts.extend(reference_decorations(refs, log_y, floors.floor, right=epochs))
+    best = searched(run)
+    if best is not None and (best.best > 0 or not log_y):
+        parts.traces.append(level_line(best.best, f"best of {best.starts} starts "
+                                       f"{best.best:.3e} (an estimate)", FLOOR, "dot", epochs))
+    u0 = saxe_start(run)
+    if u0 is not None:
+        curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
+        keep = downsample_index(curve)
+        parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
+                                 mode="lines", name="theory: Saxe et al. (2014)",
+                                 line=dict(color="#e67e22", dash="dash", width=2)))
+    return parts, plateaus
+
+
+def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
+    """Returns the diagnosis sentence (it begins with its label, in bold), or what to do first."""
+    found = diagnosis(run, floors, plateaus)
+    if found is None:
+        bound = "" if floors.exact else f" (only a lower bound: {floors.why})"
+        return (f"Press Play. This network cannot go below its floor, the {floors.label}'s "
+                f"MSE{bound}.")
+    return found.text
+
+
+def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:
+    """Returns the Floor and Gap readouts' values (formatted by `sci`) and a note under the Gap:
+    "≥ …" and "at least" for a lower bound (the whole words would not fit the readout)."""
+    gap = sci(None if loss is None else loss - floors.floor)
+    if floors.exact:
+        return sci(floors.floor), gap, None
+    return f"≥ {sci(floors.floor)}", gap if loss is None else f"≥ {gap}", \
+        None if loss is None else "at least"
+
+
+def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None) -> None:
+    """Shows the collapsed line of a linear network next to the least-squares line: the
+    latest one, or the one of the replayed snapshot `shown`."""
+    st.latex(r"y = \underbrace{W_L \cdots W_1}_{w_\mathrm{eff}}\,x + "
+             r"\underbrace{W_L \cdots W_2 b_1 + \dots + b_L}_{b_\mathrm{eff}}")
+    if run.experiment.network.bias:
+        st.caption("The best line solves the normal equations; its MSE is the floor:")
+        st.latex(normal_equations_latex(run.experiment.points))
+    slopes, intercepts = run.trajectory[-1][1:] if shown is None else (shown.slopes,
+                                                                        shown.intercepts)
+    cells = st.columns(4)
+    cells[0].metric("Effective slope", f"{float(np.median(slopes)):.4f}")
+    cells[1].metric("Effective intercept", f"{float(np.median(intercepts)):.4f}")
+    cells[2].metric("Least-squares slope", f"{floors.line.slope:.4f}")
+    cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
+
+
+def line_landscape(run: Run, shown: Snapshot | None = None) -> go.Figure:
+    """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
+    now or, replaying, up to the snapshot `shown`, where it ends."""
+    path = run.trajectory if shown is None else \
+        [p for p in run.trajectory if p[0] < shown.epoch] + [(shown.epoch, shown.slopes,
+                                                              shown.intercepts)]
+    slopes = np.array([s for _, s, _ in path])
+    intercepts = np.array([b for _, _, b in path])
+    return landscape_figure(run.experiment.points, slopes, intercepts)
+
+
+def render_saxe_readouts(run: Run) -> None:
+    """Shows the predicted and the measured length of the saddle plateau side by side."""
+    u0 = saxe_start(run)
+    if u0 is None:
+        return
+    points, lr = run.experiment.points, run.experiment.training.lr
+    predicted = plateau_length(points, lr, u0)
+    measured = measured_half_time(run.history.loss, points) if run.history.count else None
+    left, right = st.columns(2)
+    left.metric("Predicted plateau (epochs)", f"{predicted:.0f}",
+                help="t½ = ln(u*/u0 − 1) / (4·lr·mean(xy)): when the weights' product is half "
+                     "way to the least-squares slope (Saxe et al., 2014, eq. 12).")
+    right.metric("Measured plateau (epochs)", "—" if measured is None else f"{measured:.0f}",
+                 help="The epoch at which the loss is half way down, as in the prediction.")
+
+
+def _slice_request(run: Run) -> None:
+    alphas, betas, losses = loss_slice(run.trainer, 0)
+    st.session_state[S.SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
+
+
+def render_slice(run: Run) -> go.Figure | None:
+    """Draws the button for a loss slice around the current weights; returns the last slice of
+    this run, if one was asked for."""
+    st.button("Slice the loss around the current weights", key="slice", on_click=_slice_request,
+              args=(run,), icon=":material/grid_on:",
+              help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
+    kept = st.session_state.get(S.SLICE)
+    if kept and kept[0] == run.serial:
+        st.caption(f"Computed at epoch {kept[1]}.")
+        return kept[2]
+    return None
+
+
+def grad_norm_chart(run: Run) -> go.Figure:
+    """Returns the gradient norm chart of the run."""
+    return grad_norm_figure(run.history.epochs, run.history.grad_norm)

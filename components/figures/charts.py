@@ -1,0 +1,203 @@
+"""Figures as pure functions of data: the loss against its floors, and the fit.
+
+No `st.*` call here: tests check the traces and numbers; the page only places the figures.
+Each trace sends at most MAX_POINTS points, picked by MinMaxLTTB (tsdownsample) so plateaus
+and sudden drops survive: the browser stays light on a 100,000-epoch run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from tsdownsample import MinMaxLTTBDownsampler
+
+from models.analysis.floors import Floors
+from models.run.history import HIGH, LOW, History
+from models.run.snapshots import MAX_SEEDS_KEPT  # the curves drawn are the seeds a replay keeps
+
+MAX_POINTS = 2_000
+# The fit's resolution: steps per the points' y span. The chart shows that span in about 300
+# pixels, so a step is a third of a pixel: finer steps only redrew curves that looked the same.
+CURVE_STEPS = 1_000
+LOG_FLOOR = 1e-20  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
+LOSS, FLOOR, LINEAR, BAND = "#1f5fbf", "#c0392b", "#7f8c8d", "rgba(31,95,191,0.18)"
+FONT = dict(size=15)
+HEIGHT, LEGEND_ROW = 420, 24  # pixels: a chart, and one row of its legend at FONT's size
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+def downsample_index(y: np.ndarray, most: int = MAX_POINTS) -> np.ndarray:
+    """Returns the indices of at most `most` points of y that keep its shape (first and last)."""
+    if len(y) <= most:
+        return np.arange(len(y))
+    finite = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+    return MinMaxLTTBDownsampler().downsample(finite, n_out=most)
+
+
+def _f32(values: np.ndarray) -> np.ndarray:
+    """Returns values as float32, the huge ones (a diverging run) capped at float32's largest."""
+    return np.clip(values, -F32_MAX, F32_MAX).astype(np.float32)
+
+
+def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
+                compared: list[tuple[str, np.ndarray, np.ndarray]] = (),
+                extra: Decorations | None = None) -> go.Figure:
+    """Returns the loss-against-epoch chart: the loss (with a min-max band over seeds), the floor
+    as a labelled dashed line, the linear floor, earlier runs (label, epochs, loss) as faded
+    curves, marked changes, and `extra` traces, shapes and annotations from the explanation.
+
+    Everything is assembled as plain dicts and validated once: a figure built with add_hline and
+    friends costs several times more, and the live page builds one about ten times a second.
+    """
+    parts = Decorations()
+    clip = (lambda v: np.maximum(v, LOG_FLOOR)) if log_y else (lambda v: v)
+    for label, run_epochs, run_loss in compared:
+        parts.traces.append(dict(
+            type="scatter", x=run_epochs, y=clip(run_loss), mode="lines", name=label,
+            opacity=0.45, line=dict(width=1.5), customdata=run_loss,
+            hovertemplate=f"{label}<br>epoch %{{x}}<br>loss %{{customdata:.4e}}<extra></extra>"))
+    loss = history.loss
+    keep = downsample_index(loss)
+    # Sent as 32-bit numbers: 7 significant digits where the chart shows 4, and half the bytes
+    # (a 32-seed run of 100,000 epochs stays under 100 KB a redraw).
+    x = history.epochs[keep].astype(np.int32)
+    shown = _f32(clip(loss[keep]))
+    if history.last_losses is not None and len(history.last_losses) > 1:
+        for column, name in ((HIGH, "max over seeds"), (LOW, "min over seeds")):
+            parts.traces.append(dict(
+                type="scatter", x=x,
+                y=_f32(clip(history.stats[: history.count, column][keep])),
+                mode="lines", line=dict(width=0), name=name, hoverinfo="skip",
+                showlegend=column == LOW, fill="tonexty" if column == LOW else None,
+                fillcolor=BAND))
+        loss_name = f"median loss of {len(history.last_losses)} seeds"
+    else:
+        loss_name = "loss"
+    parts.traces.append(dict(
+        type="scatter", x=x, y=shown, mode="lines", name=loss_name,
+        line=dict(color=LOSS, width=2.5),
+        customdata=_f32(np.column_stack([loss[keep], loss[keep] - floors.floor])),
+        hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"
+                      "<extra></extra>"))
+    right = epochs or max(history.count, 1)
+    name = "floor" if floors.exact else "lower bound"
+    _floor_line(parts, floors.floor, f"{name} {floors.floor:.3e} ({floors.label})" if floors.floor
+                else f"{name} 0 ({floors.label})", FLOOR, log_y)
+    if floors.linear_floor != floors.floor:
+        parts.traces.append(level_line(floors.linear_floor,
+                                       f"linear floor {floors.linear_floor:.3e}", LINEAR,
+                                       "dash", right))
+    for epoch, label in history.events:
+        parts.shapes.append(dict(type="line", x0=epoch, x1=epoch, yref="paper", y0=0, y1=1,
+                                 line=dict(color="#8e44ad", dash="dot", width=1.5)))
+        parts.annotations.append(dict(text=label, x=epoch, yref="paper", y=1, xanchor="right",
+                                      yanchor="top", showarrow=False))
+    if history.diverged_at is not None:
+        parts.shapes.append(dict(type="line", x0=history.diverged_at, x1=history.diverged_at,
+                                 yref="paper", y0=0, y1=1, line=dict(color=FLOOR, width=2)))
+        parts.annotations.append(dict(text=f"diverged at epoch {history.diverged_at}",
+                                      x=history.diverged_at, yref="paper", y=1,
+                                      xanchor="left", yanchor="top", showarrow=False))
+    if extra is not None:
+        parts.extend(extra)
+    layout = dict(
+        height=chart_height(parts.traces), margin=dict(l=10, r=10, t=70, b=10), font=FONT,
+        uirevision="loss",
+        xaxis=dict(title=dict(text="epoch"), range=[0, epochs] if epochs else None),
+        yaxis=dict(title=dict(text="MSE loss"), type="log" if log_y else "linear",
+                   exponentformat="e", dtick=decade_step(shown) if log_y else None),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
+        shapes=parts.shapes, annotations=parts.annotations)
+    return go.Figure(data=parts.traces, layout=layout)
+
+
+def chart_height(traces: list[dict]) -> int:
+    """Returns a chart's height in pixels: 420, plus a legend row for each entry past the second,
+    so a legend of floors, seeds and earlier runs above the plot does not squash the plot."""
+    entries = sum(1 for t in traces if t.get("showlegend", True) and t.get("name"))
+    return HEIGHT + LEGEND_ROW * max(0, entries - 2)
+
+
+@dataclass
+class Decorations:
+    """Traces, shapes and annotations (plain dicts) to add to a figure in one go."""
+
+    traces: list[dict] = field(default_factory=list)
+    shapes: list[dict] = field(default_factory=list)
+    annotations: list[dict] = field(default_factory=list)
+
+    def extend(self, other: Decorations) -> None:
+        """Adds another set of decorations to this one (in place)."""
+        self.traces += other.traces
+        self.shapes += other.shapes
+        self.annotations += other.annotations
+
+
+def decade_step(values: np.ndarray, most_ticks: int = 8) -> int:
+    """Returns how many decades apart log-axis ticks go so every label shows its exponent
+    (1e-3, not a bare 5 between 0.01 and 0.1) and at most about `most_ticks` are drawn."""
+    positive = values[values > 0] if len(values) else values
+    if len(positive) == 0:
+        return 1
+    decades = np.log10(positive.max()) - np.log10(positive.min())
+    return max(1, int(np.ceil(decades / most_ticks)))
+
+
+def level_line(value: float, label: str, color: str, dash: str, right: float) -> dict:
+    """Returns a horizontal line named in the legend (labels beside lines would pile up where
+    floors lie close together)."""
+    return dict(type="scatter", x=[0, right], y=[value, value], mode="lines", name=label,
+                line=dict(color=color, dash=dash, width=1.5), hoverinfo="skip")
+
+
+def _floor_line(parts: Decorations, value: float, label: str, color: str, log_y: bool) -> None:
+    """Adds a dashed horizontal line with its label, or only the label where log y can't show 0."""
+    if value > 0 or not log_y:
+        parts.shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=value, y1=value,
+                                 line=dict(color=color, dash="dash", width=2)))
+        # annotations on a log axis take log10 of the value (plotly.py #3317)
+        parts.annotations.append(dict(
+            text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
+            y=float(np.log10(value)) if log_y else value, showarrow=False,
+            font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)"))
+    else:  # named in the legend only: a label inside the plot would sit on the plateau bands
+        parts.traces.append(dict(type="scatter", x=[None], y=[None], mode="lines",
+                                 name=f"{label}: no line on a log scale",
+                                 line=dict(color=color, dash="dash", width=2)))
+
+
+def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
+               floors: Floors, height: int = HEIGHT) -> go.Figure:
+    """Returns the points, the networks' prediction curves (K, G) and the least-squares line,
+    `height` pixels tall (the page gives it the loss chart's height beside it).
+
+    The curves are rounded to CURVE_STEPS-ths of the points' y span, below a pixel: on a
+    plateau the curve stops changing, and the live page then sends and redraws nothing.
+    """
+    step = (float(np.ptp(ys)) or 1.0) / CURVE_STEPS
+    with np.errstate(invalid="ignore", over="ignore"):
+        predictions = np.round(np.asarray(predictions)[:MAX_SEEDS_KEPT] / step) * step
+    traces = [dict(type="scatter", x=grid, y=curve, mode="lines",
+                   name="network" if k == 0 else f"seed +{k}",
+                   line=dict(color=LOSS, width=3 if k == 0 else 1),
+                   opacity=1.0 if k == 0 else 0.35, showlegend=k == 0)
+              for k, curve in enumerate(predictions)]  # a few seeds show the spread
+    line = floors.line
+    traces.append(dict(type="scatter", x=grid, y=line.slope * grid + line.intercept,
+                       mode="lines", line=dict(color=LINEAR, dash="dash", width=2),
+                       name=f"least-squares line y = {line.slope:.4f}x + {line.intercept:.4f}"))
+    traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", name="points",
+                       marker=dict(color=FLOOR, size=12, line=dict(color="white", width=1))))
+    return go.Figure(data=traces, layout=dict(
+        height=height, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
+        xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+
+
+def prediction_grid(xs: np.ndarray, count: int = 200) -> np.ndarray:
+    """Returns `count` x values spanning the points plus a 25% margin on each side."""
+    low, high = float(np.min(xs)), float(np.max(xs))
+    margin = 0.25 * (high - low) if high > low else 1.0
+    return np.linspace(low - margin, high + margin, count)

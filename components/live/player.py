@@ -1,0 +1,243 @@
+"""Play / Pause / Step / Reset, and the live loop that trains between redraws.
+
+While playing, the script trains blocks of epochs at the run's pace (models/run/pace.py: the
+speed's epochs a second, or chunks of about 0.025 s as fast as it goes at max) and redraws the
+readouts and charts every REDRAW_EVERY seconds: a little over 10 times a second at any pace,
+not more, because every redraw is work for the browser too, and a browser that cannot keep up
+shows the run later and later. Ahead of the pace, the loop naps at most MAX_SLEEP at a time.
+Every `st.*` call in a redraw (and every session-state read after a nap) is a point where a
+pending rerun (a slider moved, Pause pressed) stops this script, so the page stays usable; the
+run itself lives in session state and the next script run carries on from where this one
+stopped. Each step of the loop (a block and perhaps a redraw) is one turn at the interpreter
+shared by the process's sessions (turns.py); a nap holds none.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components import state as S
+from components.live.compare import remember
+from components.live.shared_training import compute_shared
+from components.live.turns import Turns
+from components.streamlit_internals import SKELETON_SELECTOR, browser_connected, unsent_messages
+from models.engine.trainer import chunk_epochs
+from models.experiment import Experiment
+from models.run.pace import MAX, Pacer, block_end, block_epochs, epochs_per_second
+from models.run.run import Compute, Run
+
+REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
+# time a redraw itself takes
+# A browser that shows redraws slower than they come (a slow computer, a busy tab) leaves them
+# queued on the server: past this many messages, the loop trains on without redrawing until the
+# browser catches up, so the page shows the run late by a fraction of a second, not by more and
+# more (and Streamlit does not drop the session when its queue of 500 fills up).
+MAX_UNSENT = 2
+MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause waits no longer
+
+
+# Every session playing in this server process draws in one Python interpreter: a class of 30
+# on one link shares its training, but each session builds and sends its own figures. Together
+# they spend at most about half the process's time redrawing (see redraw_interval), so a
+# crowded server still finishes runs and answers.
+_players = 0  # sessions in their play loop in this process
+_players_lock = threading.Lock()
+# and at most this many of them train or draw at the same moment (see components/live/turns.py)
+_turns = Turns(at_once=2)
+
+
+@contextmanager
+def _one_more_player() -> Iterator[None]:
+    global _players
+    with _players_lock:
+        _players += 1
+    try:
+        yield
+    finally:  # also when a rerun stops the loop
+        with _players_lock:
+            _players -= 1
+
+
+def turn() -> AbstractContextManager[None]:
+    """Returns a turn at the interpreter for this session's thread (components/live/turns.py), to
+    hold for a piece of work and give back; never take one inside another."""
+    return _turns.take()
+
+
+def redraw_interval(players: int, took: float) -> float:
+    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY, or longer when the
+    `players` of this process, each redrawing in `took` CPU-seconds, would spend more than half
+    the process's time drawing. A class gets as many redraws as the server can draw, shared
+    out by what a redraw costs: 30 players at 5 ms a redraw each redraw 3.3 times a second,
+    where a fixed budget of 12.5 redraws a second for the process gave each 0.4."""
+    return max(REDRAW_EVERY, 2.0 * max(players, 1) * took)
+
+
+# Streamlit draws most elements with code it loads on first use, showing a grey placeholder
+# until then; a browser kept fully busy by redraws can leave the placeholders up (Play, Pause,
+# the sliders, the charts) until the run ends. So a link's play=1 starts the run only once the
+# page has no placeholder left (or after 15 s): a reported "ready" reruns the script, playing.
+_PAGE_READY = st.components.v2.component("plateau_page_ready", js="""
+export default function ({ data, setTriggerValue }) {
+  const start = performance.now();
+  const check = () => {
+    const loading = document.querySelector(data);  // Streamlit's loading placeholder
+    if (!loading || performance.now() - start > 15000) setTriggerValue("ready", true);
+    else setTimeout(check, 100);
+  };
+  check();
+}
+""")
+
+
+def _page_ready() -> None:
+    if st.session_state.pop(S.WAITING_FOR_PAGE, False):
+        st.session_state[S.PLAYING] = True
+
+
+def _set_playing(playing: bool) -> None:
+    # The button says what it will do when drawn (Play or Pause), so a double click sets the
+    # same state twice instead of toggling back.
+    run: Run | None = st.session_state.get(S.RUN)
+    if playing and run is not None and run.finished:
+        st.session_state[S.RUN] = None  # Play after the end starts over
+    st.session_state[S.PLAYING] = playing
+    st.session_state[S.WAITING_FOR_PAGE] = False
+
+
+def _step() -> None:
+    st.session_state[S.PLAYING] = False
+    st.session_state[S.WAITING_FOR_PAGE] = False
+    st.session_state[S.STEP] = True
+
+
+def _reset() -> None:
+    st.session_state[S.PLAYING] = False
+    st.session_state[S.WAITING_FOR_PAGE] = False
+    st.session_state[S.RUN] = None
+
+
+def render_buttons(ready: bool) -> None:
+    """Draws the player's buttons; `ready` is False while the points table has an error."""
+    playing = st.session_state.get(S.PLAYING, False)
+    with st.container(horizontal=True):
+        st.button("Pause" if playing else "Play", key="play", on_click=_set_playing,
+                  args=(not playing,),
+                  type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
+                  disabled=not ready, shortcut="Space",
+                  help="Play or pause (Space)")
+        st.button("Step", key="step", on_click=_step, icon=":material/skip_next:",
+                  disabled=not ready, shortcut="S", help="Train one epoch (S)")
+        st.button("Reset", key="reset", on_click=_reset, icon=":material/replay:",
+                  shortcut="Backspace", help="Start again from the initial weights (Backspace)")
+
+
+def current_run(experiment: Experiment, ready: bool = True) -> Run:
+    """Returns this session's run, updated to the experiment or started afresh if it must be,
+    one epoch further when Step was pressed (and the points are `ready`)."""
+    run: Run | None = st.session_state.get(S.RUN)
+    if run is None or not run.update(experiment):
+        run = Run(experiment)
+        st.session_state[S.RUN] = run
+    # Stepped before the page is laid out, so everything on it (the Replay epoch slider too)
+    # is laid out for the epoch it shows.
+    if ready and st.session_state.pop(S.STEP, False):
+        run.advance(1, compute_shared)
+    return run
+
+
+def status_text(run: Run, ready: bool) -> str:
+    """Returns the status line: Ready, Playing, Paused, Finished or Diverged, with the epoch."""
+    total = run.experiment.training.epochs
+    if run.history.diverged_at is not None:
+        return f"Diverged at epoch {run.history.diverged_at}"
+    if run.finished:
+        return f"Finished · epoch {run.epoch}/{total}"
+    if not ready:
+        return f"Waiting for valid points · epoch {run.epoch}/{total}"
+    if st.session_state.get(S.WAITING_FOR_PAGE):
+        return f"Starting · epoch {run.epoch}/{total}"
+    if st.session_state.get(S.PLAYING):
+        return f"Playing · epoch {run.epoch}/{total}"
+    return f"Paused · epoch {run.epoch}/{total}" if run.epoch else f"Ready · 0/{total} epochs"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The live loop's time: `now` in seconds and `sleep`. Tests pass one that moves only when
+    told, so what they check never depends on how fast the machine is."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    # The CPU-seconds this thread has used: what a redraw costs the process. Its wall time would
+    # also count the time it waited for the interpreter while another session worked.
+    cpu: Callable[[], float] = time.thread_time
+
+
+def _browser_behind() -> bool:
+    return unsent_messages() > MAX_UNSENT
+
+
+def _checkpoint() -> None:
+    # Every session-state read is a Streamlit checkpoint, as an st.* call is: a pending rerun
+    # (Pause, a widget change) stops the script here after a nap, even with nothing to redraw.
+    st.session_state.get(S.PLAYING)
+
+
+def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock = Clock(),
+              compute: Compute = compute_shared, behind: Callable[[], bool] = _browser_behind,
+              checkpoint: Callable[[], None] = _checkpoint) -> None:
+    """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
+    every REDRAW_EVERY seconds until it finishes; changes the run. Never draws while the
+    browser is `behind`, except the last epoch, which is always drawn."""
+    block = block_epochs(chunk_epochs(run.experiment), rate, REDRAW_EVERY)
+    pacer = Pacer(rate, run.epoch, clock.now())
+    drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
+    with _one_more_player():
+        while not run.finished:
+            now = clock.now()
+            train = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+            if train or (run.epoch > drawn and now >= next_draw):
+                with turn():
+                    if train:  # the next block, up to a multiple of its size (see pace.py)
+                        run.advance(block_end(run.epoch, block) - run.epoch, compute)
+                        pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
+                    now = clock.now()
+                    if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                        spent = clock.cpu()
+                        draw(run)
+                        drawn = run.epoch
+                        next_draw = now + redraw_interval(_players, clock.cpu() - spent)
+            if not train and not run.finished:
+                # Ahead of the pace: nap until the next epoch is due or the next redraw.
+                waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
+                if run.epoch > drawn and next_draw > now:
+                    waits.append(next_draw - now)
+                clock.sleep(min(waits))
+                checkpoint()
+
+
+def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock()) -> None:
+    """Draws the run, then trains and redraws it at its speed until it finishes, pauses or a
+    rerun stops it. A session no browser shows (AppTest, the agent API) has nobody to pace
+    for: it plays as fast as it trains."""
+    with turn():
+        remember(run)
+        draw(run)
+    if not ready:
+        return
+    if st.session_state.get(S.WAITING_FOR_PAGE):
+        _PAGE_READY(key="page_ready", data=SKELETON_SELECTOR, on_ready_change=_page_ready, height=0)
+    if not st.session_state.get(S.PLAYING):
+        return
+    training = run.experiment.training
+    rate = epochs_per_second(training.speed, training.epochs) if browser_connected() else MAX
+    play_loop(run, draw, rate, clock)
+    st.session_state[S.PLAYING] = False
+    st.rerun()  # redraw the buttons: Play again, not Pause

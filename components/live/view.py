@@ -1,0 +1,167 @@
+"""The live part of the page: status, readouts, the charts and the explanation, redrawn as the
+run advances.
+
+`LiveView(run, floors, ready)` lays the slots out once per script run; `draw(run)` fills them,
+as often as the player likes. What it keeps between draws is explicit: what each slot shows
+(an element is sent only when it changes: each is work for every browser showing the page)
+and when the slow-changing explanation was last drawn.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from components import state as S
+from components.explain import explanation
+from components.explain.question_log import log_decorations
+from components.explain.units_view import UnitsView
+from components.figures.charts import fit_figure, loss_figure, prediction_grid
+from components.live.compare import compared_curves
+from components.live.player import status_text
+from components.live.replay import render_replay, replay_mark
+from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
+from models.analysis.floors import Floors
+from models.analysis.plateaus import on_floor
+from models.analysis.theory import CONSTANT, reference_floors
+from models.run.run import Run
+from models.run.snapshots import predict
+
+# Seconds between redraws of the explanation's charts and readouts while playing: they change
+# slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
+# loss chart and the readouts need. A paused or finished run always gets them.
+EXPLAIN_EVERY = 1.0
+
+
+def sci(value: float | None) -> str:
+    """Returns a value in scientific notation with 4 significant digits, or a dash."""
+    return "—" if value is None or not np.isfinite(value) else f"{value:.3e}"
+
+
+class LiveView:
+    """The status line, readouts, charts and explanation of one script run."""
+
+    def __init__(self, run: Run, floors: Floors, ready: bool):
+        self.floors, self.ready = floors, ready
+        self.status = st.empty()
+        self.replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed to
+        self.story = st.empty()
+        self.bus = UpdateBus()  # the charts' changes of each redraw travel in it together
+        self.readouts = [column.empty() for column in st.columns(4)]
+        if not floors.exact:
+            st.caption(f"The floor is only a lower bound: {floors.why}")
+        left, right = st.columns(2)
+        with left:
+            self.log_y = st.toggle("Log scale", value=True, key=S.LOG_Y)
+            self.loss_chart = LiveChart("loss", self.bus, alt="Loss against epoch with its floor")
+        with right:
+            st.caption("The fit: the points, the network's curve and the least-squares line")
+            self.fit_chart = LiveChart("fit", self.bus, rank=1, alt="Points and the network's fit")
+        self._lay_out_explanation(run)
+        self.bus.place()
+        self.scale = reference_floors(run.experiment.points)[CONSTANT]
+        self.compared = compared_curves(run)
+        self.shown: dict[str, object] = {}  # what each slot shows in this script run
+        self.explained_at = float("-inf")   # when the explanation was last drawn
+
+    def _lay_out_explanation(self, run: Run) -> None:
+        st.subheader("Why it stops")
+        self.linear = run.experiment.network.is_linear
+        self.line_readouts = st.empty() if self.linear else None
+        landscape_column, side_column = st.columns([3, 2])
+        with landscape_column:
+            if self.linear:
+                st.caption("The landscape of every line y = w x + b: a linear network can only "
+                           "move on it, and its lowest point is the floor.")
+                self.landscape_chart = LiveChart("landscape", self.bus, rank=2,
+                                                 alt="Loss over slope and intercept")
+            else:
+                sliced = explanation.render_slice(run)
+                if sliced is not None:
+                    st.plotly_chart(sliced, config=PLOTLY_CONFIG, key="slice_chart",
+                                    alt="Loss slice around the current weights")
+        with side_column:
+            st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
+            self.grad_chart = LiveChart("grad_norm", self.bus, rank=3,
+                                        alt="Gradient norm against epoch")
+            self.saxe = st.empty()
+        self.units = None if self.linear else UnitsView(run, self.bus)
+
+    def draw(self, run: Run) -> None:
+        """Shows the run as it is now (or at the replayed epoch) and sends what changed."""
+        plateaus = self._draw_readouts_and_charts(run)
+        self._draw_story(run, plateaus)
+        now = time.monotonic()
+        playing = st.session_state.get(S.PLAYING) and not run.finished
+        if not playing or now - self.explained_at >= EXPLAIN_EVERY:
+            self.explained_at = now
+            self._draw_explanation(run, plateaus)
+        self.bus.flush()
+
+    def _show(self, slot: str, content: object, paint) -> None:
+        """Calls paint() only when the slot's content changed since it was last painted."""
+        if self.shown.get(slot, self) != content:  # `self` as "nothing shown yet"
+            paint()
+            self.shown[slot] = content
+
+    def _draw_readouts_and_charts(self, run: Run) -> list:
+        history, floors, replayed = run.history, self.floors, self.replayed
+        if replayed is None:
+            loss = float(history.loss[-1]) if history.count else None
+            seed_losses, when = history.last_losses, "latest"
+        else:
+            loss = float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
+            seed_losses, when = replayed.losses, "replayed"
+        text = status_text(run, self.ready)
+        self._show("status", text, lambda: self.status.markdown(f"#### {text}"))
+        loss_slot, floor_slot, gap_slot, seeds_slot = self.readouts
+        value = sci(loss)
+        self._show("loss", value, lambda: loss_slot.metric(
+            "Loss", value, help=f"The MSE at the {when} epoch (median over seeds)."))
+        floor_text, gap, gap_note = explanation.floor_readouts(floors, loss, sci)
+        self._show("floor", floor_text, lambda: floor_slot.metric(
+            "Floor", floor_text, help=f"The {floors.label}'s MSE: the lowest loss this network "
+                                      f"can reach on these points. {floors.why}"))
+        self._show("gap", gap, lambda: gap_slot.metric(
+            "Gap", gap, help="Loss minus floor.", delta=gap_note, delta_color="off",
+            delta_arrow="off"))
+        if seed_losses is not None and len(seed_losses) > 1:
+            done = f"{int(on_floor(seed_losses, floors.floor, self.scale).sum())} of " \
+                   f"{len(seed_losses)}"
+            self._show("seeds", done, lambda: seeds_slot.metric(
+                "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
+        extra, plateaus = explanation.loss_decorations(run, floors, self.log_y)
+        extra.extend(log_decorations(run.experiment))
+        if replayed is not None:
+            extra.extend(replay_mark(replayed.epoch))
+        figure = loss_figure(history, floors, self.log_y, run.experiment.training.epochs,
+                             self.compared, extra)
+        self.loss_chart.draw(figure)
+        xs = np.asarray(run.experiment.points.xs)
+        grid = prediction_grid(xs)
+        curves = run.trainer.predict(grid) if replayed is None else \
+            predict(run.experiment.network, replayed.weights, grid)
+        self.fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid, curves,
+                                       floors, figure.layout.height))
+        return plateaus
+
+    def _draw_story(self, run: Run, plateaus: list) -> None:
+        # With every redraw, as the readouts: its numbers (the gap, the loss) must be the ones
+        # the readouts beside it show (a story drawn once a second quoted a gap 0.5 s old).
+        narrative = explanation.narrative(run, self.floors, plateaus)
+        if self.replayed is not None:  # the story is the run's, not the replayed epoch's
+            narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
+        self._show("story", narrative, lambda: self.story.markdown(narrative))
+
+    def _draw_explanation(self, run: Run, plateaus: list) -> None:
+        if self.linear:
+            with self.line_readouts.container():
+                explanation.render_line_readouts(run, self.floors, self.replayed)
+            self.landscape_chart.draw(explanation.line_landscape(run, self.replayed))
+        self.grad_chart.draw(explanation.grad_norm_chart(run))
+        if self.units:
+            self.units.draw(run, self.replayed)
+        with self.saxe.container():
+            explanation.render_saxe_readouts(run)

@@ -1,0 +1,90 @@
+"""Widget values parsed at the edge, before the controls are drawn: what a browser (or a crafted
+client) sent for each setting goes through the share link's table and bounds
+(models/edges/widgets.py); a value that cannot be used is replaced, with a warning for the page."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from components import state as S
+from components.streamlit_internals import REJECTED, SENT, guard_widget_states
+from models.edges.query import speed_text
+from models.edges.widgets import SETTING_KEYS, clean_widget_values
+from models.run.pace import RUN_SECONDS
+
+# Every control's label, by widget key (the link's parameter names): one row per setting.
+LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "Activation",
+          S.INIT: "Framework defaults", S.BIAS: "Biases", S.SCALE: "Initial weight scale",
+          S.OPT: "Optimizer", S.LR: "Learning rate", S.EPOCHS: "Epochs", S.BATCH: "Batch size",
+          S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
+MAX_WARNINGS = 8
+# Settings whose widget holds the link's text rather than the parsed value: the Speed control's
+# options are "auto", "max" and numbers as text.
+WIDGET_FORM = {S.SPEED: speed_text}
+
+
+def speed_label(text: str) -> str:
+    """Returns how the Speed control names a speed ("auto", "max" or a number as text)."""
+    if text in ("auto", "max"):
+        return {"auto": f"auto: the run in about {RUN_SECONDS:g} s",
+                "max": "max: as fast as it trains"}[text]
+    value = float(text)
+    return f"{int(value) if value.is_integer() else value:,} epochs a second"
+
+
+def _one(value: object) -> object:
+    # Sliders and segmented controls send their value as a list of one.
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def repair_widget_values() -> None:
+    """Puts a usable value into every setting's widget state before the widgets are drawn,
+    parsed from what the browser sent as a link value is (models/edges/widgets.py), and keeps a
+    warning for each value replaced and each widget state Streamlit could not read."""
+    guard_widget_states()
+    sent = st.session_state.pop(SENT, None)
+    rejected = st.session_state.pop(REJECTED, [])
+    # What a widget now holds is Streamlit's reading of what was sent, which may already have
+    # replaced a bad value (a number input resets one out of range to its minimum), or a
+    # callback's value (a preset) that rightly wins over what was sent. So a sent value that
+    # parses is left to Streamlit, and one that does not is replaced by our reading of it: its
+    # nearest bound, or the value the last run used.
+    last = st.session_state.get(S.LAST_SETTINGS, {})
+    current = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}
+    clean, warnings = clean_widget_values(current, fallback=last, labels=LABELS)
+    for key, value in (sent or {}).items():
+        if key in SETTING_KEYS:
+            used, problems = clean_widget_values({key: unformatted(key, _one(value))},
+                                                 fallback={**clean, **last}, labels=LABELS)
+            clean.update(used if problems else {})
+            warnings += problems
+    # Seeds again, for the sizes now in use (parameters x seeds within the server's limit).
+    sizes, size_warnings = clean_widget_values(
+        {key: clean[key] for key in (S.DEPTH, S.WIDTH, S.SEEDS) if key in clean}, labels=LABELS)
+    clean.update(sizes)
+    warnings += size_warnings
+    for key, value in clean.items():
+        value = WIDGET_FORM.get(key, lambda v: v)(value)
+        if key not in st.session_state or st.session_state[key] != value:
+            st.session_state[key] = value
+    st.session_state[S.LAST_SETTINGS] = clean
+    warnings += [f"`{key}`: {why}; kept its previous value."
+                 for key, why in rejected if key not in SETTING_KEYS]
+    if sent is not None or warnings:  # a new message from the browser: its own warnings
+        more = len(warnings) - MAX_WARNINGS
+        st.session_state[S.WIDGET_WARNINGS] = warnings[:MAX_WARNINGS] + (
+            [f"… and {more} more."] if more > 0 else [])
+
+
+def unformatted(key: str, value: object) -> object:
+    """Returns a sent value as the option it names: a select box sends its option's label (its
+    format_func's text), which for the Speed control is not the option itself."""
+    if key == S.SPEED and isinstance(value, str):
+        for option in ("auto", "max"):
+            if value == speed_label(option):
+                return option
+        number = re.fullmatch(r"([\d,.]+) epochs a second", value)
+        return number.group(1).replace(",", "") if number else value
+    return value

@@ -1,0 +1,3 @@
+"""The edges where outside values come in and go out: the share link, widget values, points tables
+and CSV, JSON and CSV exports, lecture links. Everything is parsed here once.
+"""

@@ -1,0 +1,94 @@
+"""Widget values, parsed at the edge like a share link's: the same table, bounds and warnings.
+
+A browser only sends values its widgets can produce, but anyone can talk to the server without
+one (Streamlit's websocket carries widget values as protobuf), so what a widget hands back is
+treated as a link value is: each setting goes through its row of `query.PARAMS` (bounds from
+`experiment`, names from the registries), out of range becomes the nearest bound, anything
+unusable (NaN, infinity, a value of the wrong type, an unknown name) becomes the fallback, and
+every replacement is a warning naming the control, the value and what was used. A new setting
+is a new row of `PARAMS`; nothing here names a setting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from models import experiment as ex
+from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, _quote, bounded_size
+from models.numbers import number_text
+
+_BY_KEY = {p.key: p for p in PARAMS if p.field not in ("xs", "ys")}
+SETTING_KEYS: tuple[str, ...] = tuple(_BY_KEY)  # the widget keys that are Experiment settings
+
+
+def _field_default(field: str) -> object:
+    for part in (ex.DEFAULT, ex.DEFAULT.network, ex.DEFAULT.training):
+        if field in part.__dataclass_fields__:
+            return getattr(part, field)
+    raise KeyError(field)
+
+
+DEFAULTS: dict[str, object] = {key: _field_default(p.field) for key, p in _BY_KEY.items()}
+
+
+def _text(value: object, like: object) -> str:
+    """Returns the value as the text its link parameter would carry; raises Invalid when it is
+    not of the setting's type (`like` is the setting's default: a number, a name or a switch).
+    Text is read as a link's text is (select sliders send their option's text)."""
+    if isinstance(value, str):
+        return value[:MAX_VALUE_CHARS]
+    if isinstance(like, bool):
+        if not isinstance(value, bool):
+            raise Invalid("it is not on or off")
+        return "1" if value else "0"
+    if isinstance(like, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid("it is not a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Invalid("it is not a finite number")
+        return str(value) if isinstance(value, int) else repr(value)
+    raise Invalid("it is not a name")
+
+
+def shown(value: object) -> str:
+    """Returns a short, printable text of any value a widget sent, for a warning."""
+    if isinstance(value, float) and math.isfinite(value):
+        return number_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"{value:.3g}"
+    return _quote(str(value) if not isinstance(value, str) else value)
+
+
+def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object] | None = None,
+                        labels: Mapping[str, str] | None = None) -> tuple[dict[str, object],
+                                                                         list[str]]:
+    """Returns (the values to use, a warning for each value replaced) for raw widget values
+    keyed by widget key (the link's parameter names); keys that are not settings are left out.
+
+    An unusable value becomes `fallback[key]` (the setting's default when not given); the
+    number of seeds is lowered, as for a link, when parameters x seeds exceed the server's limit.
+    """
+    fallback = {**DEFAULTS, **(fallback or {})}
+    labels = labels or {}
+    clean: dict[str, object] = {}
+    warnings: list[str] = []
+    for key, value in raw.items():
+        param = _BY_KEY.get(key)
+        if param is None:
+            continue
+        label = labels.get(key, key)
+        try:
+            clean[key] = param.parse(_text(value, DEFAULTS[key]))
+        except Clamped as c:
+            clean[key] = c.value
+            warnings.append(f"{label} `{shown(value)}`: {c}; used {param.show(c.value)}.")
+        except Invalid as e:
+            clean[key] = fallback[key]
+            warnings.append(f"{label} `{shown(value)}`: {e}; used {param.show(fallback[key])}.")
+    if {"depth", "width", "seeds"} <= clean.keys():
+        settings = {_BY_KEY[k].field: v for k, v in clean.items()}
+        bounded, size_warnings = bounded_size(ex.DEFAULT.with_(**settings))
+        clean["seeds"] = bounded.seeds
+        warnings += size_warnings
+    return clean, warnings

@@ -1,0 +1,139 @@
+"""The trainer: owns K networks and their optimizer state and advances them by whole epochs.
+
+A run is fully determined by the experiment's run identity (points, network, seeds, batch) and
+its schedule of optimizer and learning-rate changes, so the same run always gives the same
+losses; `snapshot`/`restore` let a cache hand a run's state from one session to another.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from models.engine.mlp import DTYPE, MLPBatch
+from models.engine.optimizers import FlatOptimizer
+from models.experiment import Experiment
+
+# One intra-op thread: the tensors are tiny, and thread hand-offs cost more than they save.
+torch.set_num_threads(1)
+
+
+class Trainer:
+    """Trains experiment.seeds networks together; `run` changes the networks in place."""
+
+    def __init__(self, experiment: Experiment):
+        self.experiment = experiment
+        seeds = [experiment.seed + k for k in range(experiment.seeds)]
+        self.net = MLPBatch(experiment.network, seeds)
+        k = self.net.k
+        xs = torch.tensor(experiment.points.xs, dtype=DTYPE)
+        ys = torch.tensor(experiment.points.ys, dtype=DTYPE)
+        self.x = xs.reshape(1, -1, 1).expand(k, -1, 1).contiguous()
+        self.y = ys.reshape(1, -1, 1).expand(k, -1, 1).contiguous()
+        self.n = len(xs)
+        self.batch = min(experiment.training.batch, self.n)
+        self.order = torch.Generator().manual_seed(int(experiment.seed))  # mini-batch shuffles
+        self.epoch = 0
+        self.diverged = False
+        self.lr = experiment.training.lr
+        self.optimizer = FlatOptimizer(experiment.training.optimizer, self.net.theta,
+                                       keras=experiment.network.init == "keras")
+
+    def set_training(self, optimizer: str, lr: float) -> None:
+        """Changes the learning rate, and the optimizer (fresh state) if it is another one."""
+        if optimizer != self.optimizer.name:
+            self.optimizer = FlatOptimizer(optimizer, self.net.theta, keras=self.optimizer.keras)
+        self.lr = lr
+
+    def run(self, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (losses, gradient norms), each (epochs_done, K); changes the networks.
+
+        Each epoch's loss is the mean of its batch losses, each taken before its update (what
+        Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
+        run stops, `diverged` is set, and only the epochs before it are returned.
+        """
+        k, net = self.net.k, self.net
+        # Each step writes its sums of squared errors and squared gradient norms, (K, 1, 1),
+        # into its own row; they become means and norms once, after the loop.
+        sse = torch.zeros(epochs, k, dtype=DTYPE)
+        grad_sq = torch.empty(epochs, k, dtype=DTYPE)
+        sse_rows, grad_sq_rows = sse.view(epochs, k, 1, 1).unbind(0), \
+            grad_sq.view(epochs, k, 1, 1).unbind(0)
+        grad_row, grad_column = net.grad.view(k, 1, -1), net.grad.view(k, -1, 1)
+        theta, grad, step, lr = net.theta, net.grad, self.optimizer.step, self.lr
+        if self.batch >= self.n:
+            work = net.workspace(self.n)
+            work.load(self.x, self.y)
+            backprop = work.backprop
+            for e in range(epochs):
+                backprop(sse_rows[e])
+                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+                step(theta, grad, lr)
+        else:
+            batch_sse = torch.empty(k, 1, 1, dtype=DTYPE)
+            for e in range(epochs):
+                order = torch.randperm(self.n, generator=self.order)
+                for start in range(0, self.n, self.batch):
+                    idx = order[start:start + self.batch]
+                    work = net.workspace(len(idx))
+                    work.load(self.x[:, idx], self.y[:, idx])
+                    work.backprop(batch_sse)
+                    sse_rows[e].add_(batch_sse)
+                    step(theta, grad, lr)
+                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])  # of the last batch
+        # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
+        losses = sse.div_(self.n)
+        finite = torch.isfinite(losses).all(dim=1)
+        done = epochs if bool(finite.all()) else int(torch.argmin(finite.to(torch.int8)))
+        self.diverged = done < epochs
+        self.epoch += done
+        return losses[:done].numpy(), grad_sq[:done].sqrt_().numpy()
+
+    def predict(self, xs: np.ndarray) -> np.ndarray:
+        """Returns the K networks' predictions (K, len(xs)) at xs."""
+        return self.net.predict(torch.as_tensor(np.asarray(xs, dtype=np.float64))).numpy()
+
+    def effective_line(self) -> tuple[np.ndarray, np.ndarray]:
+        """Returns the (slope, intercept) arrays (K,) of the line a linear network computes."""
+        slope, intercept = self.net.effective_line()
+        return slope.numpy().copy(), intercept.numpy().copy()
+
+    def snapshot(self) -> dict:
+        """Returns a copy of everything `restore` needs to continue this run exactly."""
+        opt = self.optimizer
+        return {
+            "theta": self.net.theta.clone(), "epoch": self.epoch, "diverged": self.diverged,
+            "order": self.order.get_state(), "lr": self.lr, "optimizer": opt.name, "t": opt.t,
+            "m": None if opt.m is None else opt.m.clone(),
+            "v": None if opt.v is None else opt.v.clone(),
+        }
+
+    def restore(self, snap: dict) -> None:
+        """Puts this trainer (same run identity) into the state a snapshot recorded."""
+        self.net.theta.copy_(snap["theta"])
+        self.epoch, self.diverged, self.lr = snap["epoch"], snap["diverged"], snap["lr"]
+        self.order.set_state(snap["order"])
+        keras = self.optimizer.keras
+        self.optimizer = FlatOptimizer(snap["optimizer"], self.net.theta, keras=keras)
+        self.optimizer.t = snap["t"]
+        for name in ("m", "v"):
+            if snap[name] is not None:
+                getattr(self.optimizer, name).copy_(snap[name])
+
+
+def chunk_epochs(experiment: Experiment, budget_seconds: float = 0.025) -> int:
+    """Returns how many epochs make about `budget_seconds` of training for this experiment.
+
+    A deterministic estimate (so chunks of the same run line up across sessions and a cache can
+    share them): a step costs a fixed overhead per layer plus arithmetic in the parameter count.
+    Measured on a 2-core CI-class machine; rounded down to a power of two.
+    """
+    network, k = experiment.network, experiment.seeds
+    layers = network.depth + 1
+    steps = math.ceil(len(experiment.points) / min(experiment.training.batch,
+                                                  len(experiment.points)))
+    step_us = 30.0 + 12.0 * layers + network.parameter_count() * k * len(experiment.points) / 300.0
+    epochs = budget_seconds * 1e6 / (steps * step_us)
+    return int(2 ** max(0, min(11, math.floor(math.log2(max(epochs, 1.0))))))

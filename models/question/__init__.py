@@ -1,0 +1,3 @@
+"""The question's own material: its printed log, the presets, and which learning rate reproduces
+the log.
+"""

@@ -1,0 +1,136 @@
+"""A run in progress: the trainer, its history, the schedule of mid-run changes and the
+snapshots a replay shows (models/run/snapshots.py).
+
+The schedule (epoch, optimizer, learning rate) together with the experiment's run identity
+determines every loss of the run, which is what lets identical runs be computed once and shared.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+
+from models.engine.trainer import Trainer
+from models.experiment import Experiment
+from models.numbers import number_text
+from models.run.history import History
+from models.run.snapshots import Snapshot, Snapshots, take
+
+# (run, epochs) -> (losses, gradient norms), each (epochs_done, K): the default trains in
+# place; a cache may share the work between sessions.
+Compute = Callable[["Run", int], tuple[np.ndarray, np.ndarray]]
+
+
+_SERIALS = itertools.count(1)
+MAX_TRAJECTORY = 2_000
+
+
+class Run:
+    """One session's run of an experiment; `advance` and `update` change it in place."""
+
+    def __init__(self, experiment: Experiment):
+        self.serial = next(_SERIALS)  # tells runs apart after they are gone (run comparison)
+        self.experiment = experiment
+        self.trainer = Trainer(experiment)
+        self.history = History(capacity=experiment.training.epochs)
+        t = experiment.training
+        self.schedule: tuple[tuple[int, str, float], ...] = ((0, t.optimizer, t.lr),)
+        # The collapsed line of a linear network, sampled as the run advances: (epoch, slopes (K,),
+        # intercepts (K,)); thinned by half whenever it reaches MAX_TRAJECTORY samples.
+        self.trajectory: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # Seed 0's first two weight matrices before training: where the saddle theory starts.
+        self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
+                               self.trainer.net.weights[-1][0].numpy().copy())
+        self.snapshots = Snapshots(take(self.trainer, None))
+        self._sample_line()
+
+    def _sample_line(self) -> None:
+        if not self.experiment.network.is_linear:
+            return
+        slope, intercept = self.trainer.effective_line()
+        self.trajectory.append((self.epoch, slope, intercept))
+        if len(self.trajectory) >= MAX_TRAJECTORY:
+            self.trajectory = self.trajectory[::2] + ([self.trajectory[-1]]
+                                                      if len(self.trajectory) % 2 == 0 else [])
+
+    @property
+    def epoch(self) -> int:
+        """Returns the number of epochs trained so far."""
+        return self.trainer.epoch
+
+    @property
+    def finished(self) -> bool:
+        """Returns True when the last epoch is done or the loss diverged."""
+        return self.trainer.diverged or self.epoch >= self.experiment.training.epochs
+
+    def update(self, experiment: Experiment) -> bool:
+        """Applies new settings; returns False when they need a fresh run instead.
+
+        An optimizer or learning-rate change takes effect from the next epoch and is marked on
+        the chart; more or fewer epochs move the finish line of the same run.
+        """
+        if experiment.run_identity() != self.experiment.run_identity():
+            return False
+        new, old = experiment.training, self.experiment.training
+        if (new.optimizer, new.lr) != (old.optimizer, old.lr):
+            self.trainer.set_training(new.optimizer, new.lr)
+            entry = (self.epoch, new.optimizer, new.lr)
+            # Several changes between two epochs are one entry, except a switch of optimizer
+            # after epoch 0: it restarts the optimizer's state, so the schedule must keep it for
+            # the schedule to determine the run (adam -> sgd -> adam is not "no change").
+            last = self.schedule[-1]
+            merge = last[0] == self.epoch and (self.epoch == 0 or new.optimizer == old.optimizer)
+            self.schedule = (self.schedule[:-1] if merge else self.schedule) + (entry,)
+            if self.history.events and self.history.events[-1][0] == self.epoch:
+                self.history.events.pop()
+            if self.epoch > 0:
+                # Label against the settings before this epoch, so merged changes show in full.
+                before = next(c for c in reversed(self.schedule) if c[0] < self.epoch)
+                label = _change_label(before[1:], entry[1:])
+                if label:
+                    self.history.mark(self.epoch, label)
+                elif self.schedule[-2][0] == self.epoch:  # switched away and back: fresh state
+                    self.history.mark(self.epoch, f"opt={new.optimizer} (restarted)")
+                else:  # changed and changed back: nothing happened
+                    self.schedule = self.schedule[:-1]
+        self.experiment = experiment
+        return True
+
+    def advance(self, epochs: int, compute: Compute | None = None) -> None:
+        """Trains up to `epochs` more epochs (never past the last) and records them, stopping
+        at each epoch a snapshot is kept of to take it."""
+        end = min(self.epoch + epochs, self.experiment.training.epochs)
+        while self.epoch < end and not self.trainer.diverged:
+            total = self.experiment.training.epochs
+            n = min(end, self.snapshots.next_epoch(self.epoch, total)) - self.epoch
+            losses, grad_norms = compute(self, n) if compute else self.trainer.run(n)
+            self.history.append(losses, grad_norms)
+            if self.trainer.diverged:
+                self.history.diverged_at = self.epoch + 1
+                return
+            self._sample_line()
+            if self.snapshots.wants(self.epoch, total):
+                self.snapshots.record(take(self.trainer, losses[-1]))
+
+    def shown_at(self, epoch: int) -> Snapshot:
+        """Returns what a replay of `epoch` shows: the newest snapshot at or before it, or the
+        networks as they are now from the latest epoch on."""
+        if epoch >= self.epoch:
+            return take(self.trainer, self.history.last_losses)
+        return self.snapshots.at(epoch)
+
+    def key(self, epochs: int) -> tuple:
+        """Returns what determines the next `epochs` epochs' losses: the cache key."""
+        return (repr(self.experiment.run_identity()), self.schedule, self.epoch, epochs)
+
+
+def _change_label(old: tuple[str, float], new: tuple[str, float]) -> str:
+    """Returns a short label for an (optimizer, lr) change, such as "lr=1e-3" or "opt=sgd"."""
+    parts = []
+    if new[0] != old[0]:
+        parts.append(f"opt={new[0]}")
+    if new[1] != old[1]:
+        parts.append(f"lr={number_text(new[1])}")
+    return ", ".join(parts)

@@ -1,0 +1,147 @@
+"""Snapshots of a run for replay: the networks as they were at chosen epochs.
+
+A snapshot holds what the page draws of a run at one epoch, and nothing more:
+- the flat parameters (float64, as trained) of the first MAX_SEEDS_KEPT seeds, whose curves the
+  fit chart draws (and whose hidden units a chart can show);
+- every seed's loss at that epoch as the history records it (the Loss and Seeds readouts);
+- for a linear network, every seed's effective line w_eff x + b_eff (its readouts, the landscape).
+Which epochs: 0 (the starting weights), about MAX_SNAPSHOTS more spread over the run, half
+log-spaced from epoch 1 (a run changes fastest at its start) and half evenly to the last epoch,
+which is always one of them.
+Memory is bounded: a run keeps at most MAX_SNAPSHOT_BYTES of snapshots. A snapshot of the
+largest network allowed (MAX_PARAMETERS_TIMES_SEEDS = 2,000,000 float64 parameters, of which at
+most 8 seeds kept: at most 16 MB) leaves room for two, epoch 0 and the last; the question's
+network (31 parameters) keeps 184 of a 10,000-epoch run (the log-spaced and even
+epochs overlap at the start) in 50 kB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models.engine.activations import ACTIVATIONS
+from models.engine.mlp import DTYPE, MLPBatch
+from models.experiment import Network
+
+MAX_SNAPSHOTS = 200  # after epoch 0
+MAX_SEEDS_KEPT = 8  # the fit chart draws the first 8 seeds' curves (components/figures/charts.py)
+MAX_SNAPSHOT_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The networks after `epoch` epochs: weights (S, P) of the first S seeds, and every seed's
+    loss (K,) (None at epoch 0, before any) and effective line (K,) (None unless linear)."""
+
+    epoch: int
+    weights: np.ndarray
+    losses: np.ndarray | None
+    slopes: np.ndarray | None
+    intercepts: np.ndarray | None
+
+    @property
+    def nbytes(self) -> int:
+        """Returns the bytes its arrays hold."""
+        arrays = (self.weights, self.losses, self.slopes, self.intercepts)
+        return sum(a.nbytes for a in arrays if a is not None)
+
+
+def take(trainer, losses: np.ndarray | None) -> Snapshot:
+    """Returns a snapshot of a trainer (models.trainer.Trainer) now; `losses` (K,) are its last
+    epoch's losses. The trainer is only read."""
+    net = trainer.net
+    weights = net.theta.view(net.k, -1)[:MAX_SEEDS_KEPT].numpy().copy()
+    slopes = intercepts = None
+    if trainer.experiment.network.is_linear:
+        slopes, intercepts = trainer.effective_line()
+    return Snapshot(trainer.epoch, weights, None if losses is None else np.array(losses),
+                    slopes, intercepts)
+
+
+def snapshot_epochs(total: int, count: int) -> np.ndarray:
+    """Returns at most `count` epochs in 1..total, sorted: half log-spaced from 1, half evenly
+    spaced up to `total`, which is always among them."""
+    even = max(1, count // 2)
+    spread = np.geomspace(1, total, count - even) if count > even else np.empty(0)
+    evenly = np.arange(1, even + 1) * total / even
+    return np.unique(np.round(np.concatenate([spread, evenly])).astype(np.int64))
+
+
+class Snapshots:
+    """A run's snapshots, oldest first, starting with epoch 0; `record` changes it in place."""
+
+    def __init__(self, first: Snapshot):
+        self.kept: list[Snapshot] = [first]
+        # a snapshot of this run is as large as the first: as many as fit in the budget
+        self.capacity = int(max(1, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // first.nbytes - 1)))
+        self._epochs: tuple[int, np.ndarray] = (0, np.empty(0, dtype=np.int64))
+
+    def _wanted(self, total: int) -> np.ndarray:
+        if self._epochs[0] != total:  # the epochs setting changed: so does the spread
+            self._epochs = (total, snapshot_epochs(total, self.capacity))
+        return self._epochs[1]
+
+    def next_epoch(self, epoch: int, total: int) -> int:
+        """Returns the next epoch after `epoch` to keep a snapshot of (`total` past the last)."""
+        wanted = self._wanted(total)
+        i = int(np.searchsorted(wanted, epoch, side="right"))
+        return int(wanted[i]) if i < len(wanted) else total
+
+    def wants(self, epoch: int, total: int) -> bool:
+        """Returns True when a run of `total` epochs keeps a snapshot of `epoch`."""
+        wanted = self._wanted(total)
+        i = int(np.searchsorted(wanted, epoch))
+        return i < len(wanted) and int(wanted[i]) == epoch
+
+    def record(self, snapshot: Snapshot) -> None:
+        """Keeps a snapshot newer than the last; past the capacity (the epochs setting was
+        raised mid-run) every other one between the first and the newest goes."""
+        if snapshot.epoch <= self.kept[-1].epoch:
+            return
+        self.kept.append(snapshot)
+        if len(self.kept) > self.capacity + 1:
+            self.kept = self.kept[:1] + self.kept[1:-1][1::2] + self.kept[-1:]
+
+    def at(self, epoch: int) -> Snapshot:
+        """Returns the newest snapshot at or before `epoch` (epoch 0's before the first)."""
+        epochs = [s.epoch for s in self.kept]
+        return self.kept[max(0, int(np.searchsorted(epochs, epoch, side="right")) - 1)]
+
+    @property
+    def nbytes(self) -> int:
+        """Returns the bytes the kept snapshots hold."""
+        return sum(s.nbytes for s in self.kept)
+
+
+def networks(network: Network, weights: np.ndarray) -> MLPBatch:
+    """Returns the networks given by flat weights (S, P) as an engine batch (models/engine/mlp.py), for
+    what reads a live one (the hidden units); the weights are copied."""
+    net = MLPBatch(network, list(range(len(weights))))
+    net.theta.copy_(torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float64)).reshape(-1))
+    return net
+
+
+def predict(network: Network, weights: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Returns the predictions (S, len(xs)) of networks given by flat weights (S, P).
+
+    The textbook forward pass y = W_L f(... f(W_1 x + b_1) ...) + b_L over the engine's layout
+    (models/engine/mlp.py): network-major, each layer a (fan_in + 1, fan_out) block [W^T; b]. Without
+    biases the engine ignores the bias entries, and so does this.
+    """
+    theta = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float64))
+    k, last = theta.shape[0], len(network.layer_sizes()) - 1
+    activation, bias = ACTIVATIONS[network.activation], float(network.bias)
+    out = torch.as_tensor(np.asarray(xs, dtype=np.float64)).reshape(1, -1, 1).expand(k, -1, 1)
+    offset = 0
+    with torch.no_grad():
+        for layer, (fan_in, fan_out) in enumerate(network.layer_sizes()):
+            size = (fan_in + 1) * fan_out
+            block = theta[:, offset:offset + size].reshape(k, fan_in + 1, fan_out).to(DTYPE)
+            offset += size
+            out = torch.bmm(out, block[:, :-1]) + bias * block[:, -1:]
+            if layer < last and network.activation != "linear":
+                out = activation.forward(out)
+    return out.squeeze(-1).numpy()
