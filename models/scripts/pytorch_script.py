@@ -3,7 +3,8 @@
 It trains in float64 like the app and writes the optimizers out by hand with the app's
 conventions (models/engine/optimizers.py): init="keras" places Adam's and RMSprop's epsilon as Keras
 does, which torch.optim cannot express. Mini-batches follow the app's shuffles (one generator
-seeded with SEED, one randperm per epoch), so the final loss matches the app's to rounding.
+seeded with SEED; an epoch's order is the argsort of n uniform doubles, as in
+models/engine/trainer.shuffle_orders), so the final loss matches the app's to rounding.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ for p in flat:
     p.requires_grad_(True)
 x, y = torch.tensor(XS).reshape(-1, 1), torch.tensor(YS).reshape(-1, 1)
 n, batch = len(XS), min(BATCH, len(XS))
-order = torch.Generator().manual_seed(SEED)  # the app's mini-batch shuffles
+shuffler = torch.Generator().manual_seed(SEED)  # the app's mini-batch shuffles
 optimizer, lr, changes = None, None, list(SCHEDULE)
 for epoch in range(1, EPOCHS + 1):
     while changes and changes[0][0] <= epoch - 1:
@@ -84,7 +85,7 @@ for epoch in range(1, EPOCHS + 1):
         if optimizer is None or name != optimizer.name:
             optimizer = Optimizer(name)
     batches = [torch.arange(n)] if batch >= n else \\
-        torch.randperm(n, generator=order).split(batch)
+        torch.rand(n, generator=shuffler, dtype=torch.float64).argsort(stable=True).split(batch)
     loss = 0.0
     for idx in batches:  # Keras's epoch loss: the mean of the batch losses, each before its step
         for p in flat:

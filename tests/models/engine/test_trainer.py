@@ -1,11 +1,15 @@
 """The trainer against independent answers: lstsq floors and lines, numpy gradient descent."""
 
+import collections
+import math
+
 import numpy as np
 import pytest
+import torch
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.optimizers import OPTIMIZERS
-from models.engine.trainer import Trainer
+from models.engine.trainer import Trainer, shuffle_orders
 from models.experiment import QUESTION_XS, QUESTION_YS, Experiment, Network, Points, Training
 
 # Seven points of a curve: enough for mini-batches of 2 to leave a remainder batch of 1.
@@ -141,16 +145,38 @@ def test_seeds_are_independent_networks_equal_to_single_seed_runs():
         np.testing.assert_allclose(together_norms[:, k], alone_norms[:, 0], rtol=1e-12, atol=0)
 
 
-@pytest.mark.xfail(strict=True, reason="all K networks share the shuffle order drawn from `seed` "
-                                       "(trainer.py: self.order), so network k's mini-batches "
-                                       "differ from a single run's from seed + k")
 def test_minibatch_seeds_equal_single_seed_runs():
-    """With mini-batches too, network k of seeds=K equals a single run from seed + k."""
-    experiment = Experiment(points=CURVE, training=Training(lr=1e-2, epochs=30, batch=2),
-                            seed=5, seeds=2)
-    together, _ = Trainer(experiment).run(30)
-    alone, _ = Trainer(experiment.with_(seed=6, seeds=1)).run(30)
-    np.testing.assert_allclose(together[:, 1], alone[:, 0], rtol=1e-12)
+    """With mini-batches too, network k of seeds=K equals a single run from seed + k: each
+    network shuffles with its own seed's generator."""
+    experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
+                            training=Training(lr=1e-2, epochs=30, batch=2), seed=5, seeds=3)
+    together, together_norms = Trainer(experiment).run(30)
+    for k in range(3):
+        alone, alone_norms = Trainer(experiment.with_(seed=5 + k, seeds=1)).run(30)
+        np.testing.assert_allclose(together[:, k], alone[:, 0], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(together_norms[:, k], alone_norms[:, 0], rtol=1e-12, atol=0)
+
+
+def test_minibatch_orders_do_not_depend_on_how_a_run_is_cut_into_chunks():
+    """200 epochs of batch 3 in one call equal the same run in chunks that cut the blocks of
+    drawn orders anywhere (1, 63, 64, 72): the losses are identical to the bit."""
+    experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
+                            training=Training(lr=1e-2, epochs=200, batch=3), seed=2, seeds=2)
+    whole, _ = Trainer(experiment).run(200)
+    trainer = Trainer(experiment)
+    pieces = np.concatenate([trainer.run(e)[0] for e in (1, 63, 64, 72)])
+    np.testing.assert_array_equal(pieces, whole)
+
+
+def test_each_epochs_order_is_a_uniformly_random_permutation():
+    """Over 6,000 epochs of 3 points, each of the 3! orders comes up about 1,000 times (within
+    5 standard deviations of a binomial), and every order is a permutation."""
+    orders = shuffle_orders([torch.Generator().manual_seed(0)], 6000, 3)[:, 0]
+    assert (orders.sort(dim=1).values == torch.arange(3)).all()
+    counts = collections.Counter(tuple(o) for o in orders.tolist())
+    assert len(counts) == 6
+    sd = math.sqrt(6000 * (1 / 6) * (5 / 6))
+    assert all(abs(c - 1000) < 5 * sd for c in counts.values()), counts
 
 
 def test_same_seed_gives_same_run_and_other_seed_another():
