@@ -105,9 +105,9 @@ def parse_number_list(text: str) -> tuple[float, ...]:
         raise Invalid(f"has {len(items)} values; at most {ex.MAX_POINTS} points are allowed")
     values = []
     for item in items:
-        value = _float(item, f"`{_quote(item)}`")
+        value = _float(item, f"`{quoted(item)}`")
         if abs(value) > ex.MAX_ABS_VALUE:
-            raise Invalid(f"`{_quote(item)}` is larger than {ex.MAX_ABS_VALUE:g} in size")
+            raise Invalid(f"`{quoted(item)}` is larger than {ex.MAX_ABS_VALUE:g} in size")
         values.append(value)
     return tuple(values)
 
@@ -191,7 +191,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
         if name in PRESETS:
             base = PRESETS[name].experiment
         else:
-            warnings.append(f"`preset={_quote(texts['preset'])}` is not a preset "
+            warnings.append(f"`preset={quoted(texts['preset'])}` is not a preset "
                             f"({', '.join(PRESETS)}); started from the question.")
     changes: dict[str, object] = {}
     bad_points = False
@@ -200,21 +200,21 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
             continue
         param = _BY_KEY.get(key)
         if param is None:
-            warnings.append(f"`{_quote(key)}` is not a setting this page knows; ignored it.")
+            warnings.append(f"`{quoted(key)}` is not a setting this page knows; ignored it.")
             continue
         default = _field_value(base, param.field)
         try:
             changes[param.field] = param.parse(text)
         except Clamped as c:
             changes[param.field] = c.value
-            warnings.append(f"`{key}={_quote(text)}`: {c}; used {param.show(c.value)}.")
+            warnings.append(f"`{key}={quoted(text)}`: {c}; used {param.show(c.value)}.")
         except Invalid as e:
             if param.field in ("xs", "ys"):  # x and y only make sense together
                 bad_points = True
-                warnings.append(f"`{key}={_quote(text)}`: {e}; used the "
+                warnings.append(f"`{key}={quoted(text)}`: {e}; used the "
                                 f"{_points_source(base)}'s points for x and y.")
             else:
-                warnings.append(f"`{key}={_quote(text)}`: {e}; used {param.show(default)}.")
+                warnings.append(f"`{key}={quoted(text)}`: {e}; used {param.show(default)}.")
     if bad_points:
         changes.pop("xs", None)
         changes.pop("ys", None)
@@ -274,7 +274,7 @@ def wants_autoplay(params: Mapping[str, str | list[str]]) -> bool:
     return text.strip().lower() in ("1", "true")
 
 
-def _quote(text: str, most: int = 40) -> str:
+def quoted(text: str, most: int = 40) -> str:
     """Returns text made safe to show inside a warning: short, printable, no backticks."""
     clean = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in text)
     return clean if len(clean) <= most else clean[:most] + "…"

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 
 from models import experiment as ex
-from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, _quote, bounded_size
+from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, bounded_size, quoted
 from models.numbers import number_text
 
 _BY_KEY = {p.key: p for p in PARAMS if p.field not in ("xs", "ys")}
@@ -57,7 +57,7 @@ def shown(value: object) -> str:
         return number_text(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         return f"{value:.3g}"
-    return _quote(str(value) if not isinstance(value, str) else value)
+    return quoted(str(value) if not isinstance(value, str) else value)
 
 
 def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object] | None = None,
