@@ -18,18 +18,11 @@ from models import experiment as ex
 from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, bounded_size, quoted
 from models.numbers import number_text
 
-_BY_KEY = {p.key: p for p in PARAMS if p.field not in ("xs", "ys")}
+_BY_KEY = {p.key: p for p in PARAMS if not p.path.startswith("points.")}
 SETTING_KEYS: tuple[str, ...] = tuple(_BY_KEY)  # the widget keys that are Experiment settings
 
 
-def _field_default(field: str) -> object:
-    for part in (ex.DEFAULT, ex.DEFAULT.network, ex.DEFAULT.training):
-        if field in part.__dataclass_fields__:
-            return getattr(part, field)
-    raise KeyError(field)
-
-
-DEFAULTS: dict[str, object] = {key: _field_default(p.field) for key, p in _BY_KEY.items()}
+DEFAULTS: dict[str, object] = {key: ex.value_at(ex.DEFAULT, p.path) for key, p in _BY_KEY.items()}
 
 
 def _text(value: object, like: object) -> str:
@@ -87,8 +80,8 @@ def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object
             clean[key] = fallback[key]
             warnings.append(f"{label} `{shown(value)}`: {e}; used {param.show(fallback[key])}.")
     if {"depth", "width", "seeds"} <= clean.keys():
-        settings = {_BY_KEY[k].field: v for k, v in clean.items()}
-        bounded, size_warnings = bounded_size(ex.DEFAULT.with_(**settings))
+        settings = {_BY_KEY[k].path: v for k, v in clean.items()}
+        bounded, size_warnings = bounded_size(ex.DEFAULT.replaced(settings))
         clean["seeds"] = bounded.seeds
         warnings += size_warnings
     return clean, warnings
