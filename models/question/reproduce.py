@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import Experiment
 from models.numbers import number_text
 from models.question.presets import PRESETS
@@ -41,12 +41,12 @@ class Replay:
 def first_epoch_loss(experiment: Experiment) -> float:
     """Returns the loss Keras prints after epoch 1 from this start (seed 0 of the experiment):
     the mean of the epoch's batch losses, each before its update."""
-    return float(Trainer(experiment.with_(seeds=1)).run(1)[0][0, 0])
+    return float(trainer_for(experiment.with_(seeds=1)).run(1)[0][0, 0])
 
 
 def replay(experiment: Experiment, lr: float, log: PrintedLog) -> Replay:
     """Returns the run from the experiment's start (seed 0) at lr, against the printed log."""
-    trainer = Trainer(experiment.with_(lr=lr, seeds=1))
+    trainer = trainer_for(experiment.with_(lr=lr, seeds=1))
     losses = trainer.run(int(log.epochs.max()))[0][log.epochs - 1, 0]
     # within half a unit, plus a hair for the binary rounding of the printed decimal
     matched = int(np.sum(np.abs(losses - log.losses) <= log.half_unit * (1 + 1e-9)))

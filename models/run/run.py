@@ -33,9 +33,9 @@ class Run:
     def __init__(self, experiment: Experiment):
         self.serial = next(_SERIALS)  # tells runs apart after they are gone (run comparison)
         self.experiment = experiment
-        self.trainer = Trainer(experiment)
-        self.history = History(capacity=experiment.training.epochs)
         t = experiment.training
+        self.trainer = Trainer(experiment.run_identity(), t.optimizer, t.lr)
+        self.history = History(capacity=experiment.training.epochs)
         self.schedule: tuple[tuple[int, str, float], ...] = ((0, t.optimizer, t.lr),)
         # The collapsed line of a linear network, sampled as the run advances: (epoch, slopes (K,),
         # intercepts (K,)); thinned by half whenever it reaches MAX_TRAJECTORY samples.

@@ -14,7 +14,7 @@ import pytest
 
 from components.figures.charts import fit_figure, prediction_grid
 from models.analysis.floors import floors
-from models.engine.trainer import Trainer
+from models.engine.trainer import Trainer, trainer_for
 from models.question.presets import PRESETS
 from models.run.run import Run
 from tests.app.reading import readouts, status
@@ -87,7 +87,7 @@ def test_after_a_run_the_replay_slider_at_its_start_shows_the_starting_line(open
     monkeypatch.setattr(Trainer, "run", lambda self, n: trained.append(n))
     slider.set_value(0).run()
     assert not at.exception and not trained
-    slopes, intercepts = Trainer(run.experiment).effective_line()
+    slopes, intercepts = trainer_for(run.experiment).effective_line()
     shown = readouts(at)
     assert shown["Effective slope"] == f"{float(np.median(slopes)):.4f}"
     assert shown["Effective intercept"] == f"{float(np.median(intercepts)):.4f}"

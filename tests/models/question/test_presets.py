@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.edges.query import from_query, to_query
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import QUESTION_XS, QUESTION_YS
 from models.question.presets import PRESETS
 
@@ -19,7 +19,7 @@ def question_floor() -> float:
 def final_losses(name: str) -> np.ndarray:
     """Returns every seed's loss after training the preset for all its epochs."""
     experiment = PRESETS[name].experiment
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     losses, _ = trainer.run(experiment.training.epochs)
     assert not trainer.diverged and len(losses) == experiment.training.epochs
     return losses[-1]

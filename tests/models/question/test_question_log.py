@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.question.presets import LOG_SEED, PRESETS
 from models.question.printed_log import LOG_FILE, PrintedLog, is_students_model, log_csv, printed_log
 from models.question.reproduce import (
@@ -49,7 +49,7 @@ def test_log_preset_starts_like_the_student_and_its_seed_is_the_first_such():
     experiment = PRESETS["question_log"].experiment
     assert experiment.seed == LOG_SEED and is_students_model(experiment)
     assert round(first_epoch_loss(experiment), 4) == 0.0084
-    earlier = Trainer(experiment.with_(seed=0, seeds=LOG_SEED)).run(1)[0][0]
+    earlier = trainer_for(experiment.with_(seed=0, seeds=LOG_SEED)).run(1)[0][0]
     assert not np.any(np.round(earlier, 4) == 0.0084)
 
 
@@ -61,7 +61,7 @@ def test_ten_times_the_codes_rate_reproduces_the_log():
     slow, fast = (replay(experiment, lr, log) for lr in LEARNING_RATES)
     assert fast.rms_log_error < 2 * rounding_log_error(log) < slow.rms_log_error / 10
     # independently of replay(): the epoch-91 loss of a plain trainer run at 1e-4
-    direct = Trainer(experiment.with_(lr=1e-4)).run(91)[0][-1, 0]
+    direct = trainer_for(experiment.with_(lr=1e-4)).run(91)[0][-1, 0]
     assert round(direct, 4) == 0.0057 and fast.losses[-1] == direct
     text = verdict([slow, fast], log)
     assert text.startswith("From this start, **lr 0.0001 reproduces the printed log**")
@@ -112,6 +112,6 @@ def test_keras_itself_reproduces_the_log_at_ten_times_the_codes_rate():
     log = printed_log()
     for lr, reproduces in ((1e-4, True), (1e-5, False)):
         experiment = PRESETS["question_log"].experiment.with_(lr=lr, epochs=91)
-        losses = keras_fit(keras_model(Trainer(experiment)), experiment)
+        losses = keras_fit(keras_model(trainer_for(experiment)), experiment)
         assert bool(round(float(losses[-1]), 4) == log.losses[-1]) is reproduces
         assert round(float(losses[0]), 4) == log.losses[0]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import Experiment, Points, Training
 from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, History
 from models.run.run import Run
@@ -23,6 +23,19 @@ def test_new_learning_rate_keeps_the_run_and_marks_the_epoch():
     assert run.trainer.lr == 1e-3
 
 
+def test_a_mid_run_change_leaves_no_stale_setting_in_the_trainer():
+    """After a change of lr and optimizer, every lr and optimizer the trainer holds is the new one:
+    it keeps the run's identity, never an Experiment or Training that could go stale."""
+    run = Run(BASE)
+    run.advance(20)
+    run.update(BASE.with_(optimizer="sgd", lr=1e-3))
+    kept = vars(run.trainer).values()
+    assert not any(isinstance(value, (Experiment, Training)) for value in kept)
+    assert run.trainer.identity == BASE.run_identity() == run.experiment.run_identity()
+    assert (run.trainer.optimizer.name, run.trainer.lr) == ("sgd", 1e-3)
+    assert run.trainer.snapshot()["lr"] == 1e-3 and run.trainer.snapshot()["optimizer"] == "sgd"
+
+
 def test_new_optimizer_keeps_the_run_and_marks_the_epoch():
     """An optimizer change mid-run keeps the run, is marked and scheduled, and is used."""
     run = Run(BASE)
@@ -39,7 +52,7 @@ def test_change_takes_effect_from_the_next_epoch():
     run.advance(30)
     run.update(BASE.with_(optimizer="momentum", lr=1e-3))
     run.advance(30)
-    reference = Trainer(BASE)
+    reference = trainer_for(BASE)
     head, _ = reference.run(30)
     reference.set_training("momentum", 1e-3)
     tail, _ = reference.run(30)
@@ -157,7 +170,7 @@ def test_divergence_is_recorded_at_the_first_non_finite_epoch():
     """A diverging run finishes, and diverged_at is the 1-based epoch of the first bad loss."""
     points = Points((1000.0, 2000.0, 3000.0), (1.0, 2.0, 3.0))
     experiment = Experiment(points=points, training=Training(optimizer="sgd", lr=10.0, epochs=100))
-    reference = Trainer(experiment)
+    reference = trainer_for(experiment)
     finite, _ = reference.run(100)
     run = Run(experiment)
     run.advance(100)
