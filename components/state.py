@@ -35,8 +35,8 @@ IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that wa
 UPLOAD_PROBLEMS = "points_upload_problems"  # what a loaded points CSV had that was not used
 EDIT_PROBLEMS = "points_edit_problems"  # why the table's last edits could not be used
 COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart
-SEARCHED = "searched"          # (search experiment, models.diagnosis.Search) of the last search
-SLICE = "loss_slice"           # (run serial, epoch, figure) of the last loss slice asked for
+SEARCHED = "searched"          # components.explain.search.KeptSearch: the last search
+SLICE = "loss_slice"           # components.explain.explanation.KeptSlice: the last loss slice
 # Widgets whose value a callback reads from the state.
 LARGE_TEXT = "large_text"      # the projector switch
 POINTS_CSV = "points_csv"      # the points CSV uploader

@@ -5,8 +5,8 @@ import pytest
 
 from models.engine.trainer import trainer_for
 from models.experiment import Experiment, Points, Training
-from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, History
-from models.run.run import Run
+from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, Event, History
+from models.run.run import Change, LinePoint, Run
 
 BASE = Experiment(training=Training(lr=1e-2, epochs=100))
 
@@ -231,3 +231,21 @@ def test_key_changes_with_epoch_and_schedule_but_not_with_total_epochs():
     other = Run(BASE)
     other.update(BASE.with_(lr=0.5))
     assert other.key(8) != key
+
+
+def test_schedule_trajectory_and_key_name_their_parts():
+    """Schedule entries, line samples and the cache key are named: what each part is reads off
+    the type, and equal runs still give equal, hashable keys."""
+    run = Run(BASE)
+    run.advance(10)
+    run.update(BASE.with_(lr=1e-3))
+    assert run.schedule[-1] == Change(epoch=10, optimizer="adam", lr=1e-3)
+    assert run.history.events[-1] == Event(epoch=10, label="lr=0.001")
+    point = run.trajectory[-1]
+    assert isinstance(point, LinePoint) and point.epoch == 10
+    np.testing.assert_array_equal(point.slopes, run.trainer.effective_line()[0])
+    twin = Run(BASE)
+    twin.advance(10)
+    twin.update(BASE.with_(lr=1e-3))
+    assert run.key(4) == twin.key(4) and hash(run.key(4)) == hash(twin.key(4))
+    assert run.key(4).schedule == run.schedule and run.key(4).epoch == 10
