@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from enum import Enum
 
 # The question's data (../shared/seed/question.txt): sin(x) plus noise, scaled.
 QUESTION_XS = (-1.0, 0.0, 1.0)
@@ -73,6 +74,19 @@ class Network:
         return sum(i * o + o for i, o in self.layer_sizes())
 
 
+class Pace(Enum):
+    """The one speed that is not a number of epochs a second: AUTO plays the whole run in about
+    5 s (models/run/pace.py). A named value rather than None, so a select box can hold it as an
+    option and a comparison can never mistake it for "no value"."""
+
+    AUTO = "auto"
+
+
+AUTO = Pace.AUTO
+# Epochs shown a second: a number in SPEED_RANGE, math.inf (as fast as it trains) or AUTO.
+Speed = float | Pace
+
+
 @dataclass(frozen=True)
 class Training:
     """How the network is trained: optimizer, learning rate, epochs and batch size (MSE loss),
@@ -82,9 +96,9 @@ class Training:
     lr: float = 1e-5
     epochs: int = 10_000
     batch: int = 32  # a batch at least as large as the data is full batch, as in Keras
-    # Epochs shown a second: None plays the whole run in about 5 s, inf as fast as the machine
+    # Epochs shown a second: AUTO plays the whole run in about 5 s, inf as fast as the machine
     # trains (models/run/pace.py). It changes when epochs are shown, never what they compute.
-    speed: float | None = None
+    speed: Speed = AUTO
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def parse_number_list(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def parse_speed(text: str) -> float | None:
+def parse_speed(text: str) -> ex.Speed:
     """Returns a speed: epochs a second within SPEED_RANGE, AUTO for "auto", MAX for "max"."""
     word = text.strip().lower()
     if word in ("auto", "max"):
@@ -125,7 +125,7 @@ def parse_speed(text: str) -> float | None:
     return _clamp(value, ex.SPEED_RANGE, "the speed")
 
 
-def speed_text(speed: float | None) -> str:
+def speed_text(speed: ex.Speed) -> str:
     """Returns a speed as a link writes it: "auto", "max" or the number of epochs a second."""
     if speed is AUTO:
         return "auto"
