@@ -7,7 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import state as S
-from components.panel.widget_values import LABELS, repair_widget_values, speed_label
+from components.panel.widget_values import LABELS, speed_label
 from models import experiment as ex
 from models.edges.query import INITS
 from models.engine.activations import ACTIVATIONS
@@ -62,8 +62,8 @@ def _heading(title: str, keys: tuple[str, ...]) -> None:
 
 
 def render_network_controls() -> ex.Network:
-    """Returns the network the widgets (or a lecture link's fixed values) describe."""
-    repair_widget_values()
+    """Returns the network the widgets (or a lecture link's fixed values) describe; the widget
+    values must be repaired first (widget_values.repair_widget_values, called by app.py)."""
     _heading("Network", (S.DEPTH, S.WIDTH, S.ACT, S.INIT))
     depth = _shown(S.DEPTH, lambda: st.slider(
         LABELS[S.DEPTH], *ex.DEPTH_RANGE, key=S.DEPTH,

@@ -18,6 +18,9 @@ LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "A
           S.OPT: "Optimizer", S.LR: "Learning rate", S.EPOCHS: "Epochs", S.BATCH: "Batch size",
           S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
 MAX_WARNINGS = 8
+# Once per process, when the panel is first imported: from then on every session's incoming
+# widget states pass the guard, which keeps what was sent for repair_widget_values to read.
+guard_widget_states()
 
 
 def speed_label(speed: Speed) -> str:
@@ -38,8 +41,8 @@ def _one(value: object) -> object:
 def repair_widget_values() -> None:
     """Puts a usable value into every setting's widget state before the widgets are drawn,
     parsed from what the browser sent as a link value is (models/edges/widgets.py), and keeps a
-    warning for each value replaced and each widget state Streamlit could not read."""
-    guard_widget_states()
+    warning for each value replaced and each widget state Streamlit could not read. Call it
+    once a script run, before any setting's widget is drawn."""
     sent = st.session_state.pop(SENT, None)
     rejected = st.session_state.pop(REJECTED, [])
     # What a widget now holds is Streamlit's reading of what was sent, which may already have
