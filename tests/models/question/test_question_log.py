@@ -15,9 +15,9 @@ from models.question.printed_log import LOG_FILE, PrintedLog, is_students_model,
 from models.question.reproduce import (
     CODE_LR,
     LEARNING_RATES,
-    Replay,
+    Reproduction,
     first_epoch_loss,
-    replay,
+    reproduce,
     rounding_log_error,
     verdict,
 )
@@ -58,9 +58,9 @@ def test_ten_times_the_codes_rate_reproduces_the_log():
     rounding's log-error of the log, lr 1e-5 far from it, and the verdict says so."""
     log, experiment = printed_log(), PRESETS["question_log"].experiment
     assert LEARNING_RATES == (CODE_LR, 10 * CODE_LR) and CODE_LR == 1e-5
-    slow, fast = (replay(experiment, lr, log) for lr in LEARNING_RATES)
+    slow, fast = (reproduce(experiment, lr, log) for lr in LEARNING_RATES)
     assert fast.rms_log_error < 2 * rounding_log_error(log) < slow.rms_log_error / 10
-    # independently of replay(): the epoch-91 loss of a plain trainer run at 1e-4
+    # independently of reproduce(): the epoch-91 loss of a plain trainer run at 1e-4
     direct = trainer_for(experiment.with_(lr=1e-4)).run(91)[0][-1, 0]
     assert round(direct, 4) == 0.0057 and fast.losses[-1] == direct
     text = verdict([slow, fast], log)
@@ -77,10 +77,10 @@ def test_verdict_says_only_what_the_numbers_support():
     """Both rates within rounding: the log cannot tell; one within rounding: it reproduces the log
     within its rounding; neither close: neither reproduces it."""
     log = _log([0.0084, 0.0080])
-    exact = Replay(1e-4, np.array([0.00841, 0.00799]), 2, 0.001)
-    also = Replay(1e-5, np.array([0.00838, 0.00802]), 2, 0.002)
-    far = Replay(1e-5, np.array([0.02, 0.03]), 0, 1.0)
-    farther = Replay(1e-4, np.array([0.04, 0.05]), 0, 1.5)
+    exact = Reproduction(1e-4, np.array([0.00841, 0.00799]), 2, 0.001)
+    also = Reproduction(1e-5, np.array([0.00838, 0.00802]), 2, 0.002)
+    far = Reproduction(1e-5, np.array([0.02, 0.03]), 0, 1.0)
+    farther = Reproduction(1e-4, np.array([0.04, 0.05]), 0, 1.5)
     assert "cannot tell them apart" in verdict([exact, also], log)
     assert verdict([exact, far], log).startswith(
         "From this start, **lr 0.0001 reproduces the printed log** within its rounding.")
