@@ -192,6 +192,10 @@ def _short_names(experiment: Experiment) -> dict[str, str]:
 
 
 DEFAULT = Experiment()
+# The question's experiment, defined once: the defaults are the question's points, its Keras
+# network (Dense(10) with no activation, then Dense(1)) and its training (Adam at 1e-5, 10,000
+# epochs, batch 32), seed 0. Compared by value wherever "the question's model" is asked about.
+QUESTION = DEFAULT
 # Every setting by its short name, the one table `with_` reads: {"width": "network.width", ...}.
 PATHS: dict[str, str] = _short_names(DEFAULT)
 _SETTINGS = frozenset(PATHS.values())

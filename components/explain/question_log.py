@@ -29,7 +29,7 @@ MARKER, REPLAY = "#e67e22", "#16a085"
 # Two 91-epoch runs of a 31-parameter network: small, and the same for everyone on one start.
 @st.cache_data(max_entries=256, ttl=3_600, show_spinner=False)
 def _reproductions(key: str, _experiment: Experiment) -> tuple[list[Reproduction], float]:
-    # `key` is the start (points, network, seed, batch): the learning rate and epochs do not
+    # `key` is the start (the run identity of one seed): the learning rate and epochs do not
     # change it, and the reproductions set their own. No reproductions from a start unlike the student's.
     log = printed_log()
     like = starts_like_the_log(_experiment, log)
@@ -38,7 +38,7 @@ def _reproductions(key: str, _experiment: Experiment) -> tuple[list[Reproduction
 
 
 def _start_reproductions(experiment: Experiment) -> tuple[list[Reproduction], float]:
-    start = (experiment.points, experiment.network, experiment.seed, experiment.training.batch)
+    start = experiment.with_(seeds=1).run_identity()  # they train seed 0 of the experiment alone
     return _reproductions(repr(start), experiment)
 
 
