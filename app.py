@@ -11,6 +11,7 @@ from components.panel.lecture_tools import large_text, render_exports, render_le
 from components.panel.points_table import render_points_table
 from components.panel.presets import preset_note, render_presets
 from components.panel.share import render_link_warnings, start_session, sync_link
+from components.panel.widget_values import repair_widget_values
 from models.analysis.floors import floors
 from models.experiment import Experiment
 
@@ -19,6 +20,7 @@ st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
 # (components/live/turns.py); the run then plays in turns of its own.
 with turn():
     start_session()
+    repair_widget_values()  # what the browser sent, parsed at the edge before any control is drawn
 
     with st.sidebar:
         render_presets()

@@ -22,7 +22,7 @@ import numpy as np
 from models.analysis.landscape import loss_slice
 from models.analysis.plateaus import find_plateaus
 from models.analysis.theory import CONSTANT, product_curve, reference_floors, saxe_constants
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.question.presets import PRESETS
 
 QUESTION = PRESETS["question"].experiment
@@ -51,7 +51,7 @@ def main() -> None:
     grad = 2.0 * c.sigma_xx * np.abs(u - c.target) * np.sqrt(2.0 * u)
     scale = reference_floors(points)[CONSTANT]
     epochs = np.arange(1, 100_001)
-    trainer = Trainer(QUESTION)
+    trainer = trainer_for(QUESTION)
     trainer.run(10)
     for name, work, goal in (
         ("find_plateaus, 100,000 epochs", lambda: find_plateaus(epochs, loss, grad, c.floor, scale), 0.1),

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.engine.trainer import Trainer, chunk_epochs
+from models.engine.trainer import chunk_epochs, trainer_for
 from models.question.presets import PRESETS
 
 QUESTION = PRESETS["question"].experiment.with_(epochs=10**9)  # never finishes mid-benchmark
@@ -76,7 +76,7 @@ def keras_fit_steps_per_second(seconds: float) -> float:
 def engine_steps_per_second(seeds: int, seconds: float) -> float:
     """Returns the engine's steps (epochs of all `seeds` networks) per second."""
     experiment = QUESTION.with_(seeds=seeds)
-    trainer, chunk = Trainer(experiment), chunk_epochs(experiment)
+    trainer, chunk = trainer_for(experiment), chunk_epochs(experiment.run_identity())
     return _rate(lambda: trainer.run(chunk), chunk, seconds)
 
 

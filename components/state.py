@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.edges.query import speed_text
 from models.experiment import Experiment
 
 # Widget keys: one per setting, the same names as the share link's parameters.
 DEPTH, WIDTH, ACT, INIT, BIAS, SCALE = "depth", "width", "act", "init", "bias", "scale"
 OPT, LR, EPOCHS, BATCH, SEED, SEEDS = "opt", "lr", "epochs", "batch", "seed", "seeds"
-SPEED = "speed"  # holds the link's text: "auto", "max" or a number (models.query.parse_speed)
+SPEED = "speed"  # holds the speed itself: experiment.AUTO, epochs a second, or inf for max
 LOG_Y = "log_y"
 REPLAY = "replay_epoch"  # the Replay epoch slider
 
@@ -35,8 +34,8 @@ IMPORT_PROBLEMS = "import_problems"  # what a loaded experiment JSON had that wa
 UPLOAD_PROBLEMS = "points_upload_problems"  # what a loaded points CSV had that was not used
 EDIT_PROBLEMS = "points_edit_problems"  # why the table's last edits could not be used
 COMPARED = "compared"          # the last finished runs, drawn faded on the loss chart
-SEARCHED = "searched"          # (search experiment, models.diagnosis.Search) of the last search
-SLICE = "loss_slice"           # (run serial, epoch, figure) of the last loss slice asked for
+SEARCHED = "searched"          # components.explain.search.KeptSearch: the last search
+SLICE = "loss_slice"           # components.explain.explanation.KeptSlice: the last loss slice
 # Widgets whose value a callback reads from the state.
 LARGE_TEXT = "large_text"      # the projector switch
 POINTS_CSV = "points_csv"      # the points CSV uploader
@@ -49,7 +48,7 @@ def load_experiment(experiment: Experiment) -> None:
     st.session_state.update({
         DEPTH: n.depth, WIDTH: n.width, ACT: n.activation, INIT: n.init, BIAS: n.bias,
         SCALE: n.init_scale, OPT: t.optimizer, LR: t.lr, EPOCHS: t.epochs, BATCH: t.batch,
-        SPEED: speed_text(t.speed),
+        SPEED: t.speed,
         SEED: experiment.seed, SEEDS: experiment.seeds, POINTS: experiment.points,
         LAST_VALID_POINTS: experiment.points,
     })

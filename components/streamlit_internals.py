@@ -150,13 +150,23 @@ def _user_key(widget_id: str) -> str | None:
     return None if key == "None" else key
 
 
-def _sent_value(state) -> Any:
-    """Returns a widget state's value as plain Python, as the widget's deserializer would get it
-    (an array field as a list, JSON text parsed); raises ValueError for JSON that is not."""
+def _sent_value(state, metadata) -> Any:
+    """Returns a widget state's value as plain Python: for a control with options (a select box
+    sends its option's label, its format_func's text) the option the labels name, read by the
+    widget's own deserializer; otherwise as the deserializer would get it (an array field as a
+    list, JSON text parsed). Raises ValueError for JSON that is not."""
     field = state.WhichOneof("value")
-    if field is not None and field.endswith("_array_value"):
-        return list(getattr(state, field).data)
-    return unpack_widget_state_value(state)
+    sent = (list(getattr(state, field).data) if field is not None and field.endswith("_array_value")
+            else unpack_widget_state_value(state))
+    options = metadata.formatted_options
+    labels = [sent] if isinstance(sent, str) else sent if isinstance(sent, list) else None
+    if (options is not None and field in ("string_value", "string_array_value") and labels
+            and all(label in options for label in labels)):
+        try:
+            return metadata.deserializer(sent)
+        except Exception:  # a deserializer that cannot read it: the labels as sent
+            return sent
+    return sent
 
 
 def _unreadable(state, metadata) -> str | None:
@@ -192,7 +202,7 @@ def _set_widgets_guarded(original, self: SessionState, widget_states) -> None:
         problem = _unreadable(state, metadata_of.get(state.id))
         if key is not None and metadata_of.get(state.id) is not None:
             try:
-                sent[key] = _sent_value(state)
+                sent[key] = _sent_value(state, metadata_of[state.id])
             except ValueError:  # json_value that is not JSON: nothing to parse
                 pass
         if problem is None:

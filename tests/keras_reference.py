@@ -37,7 +37,7 @@ KERAS_OPTIMIZERS = {
 
 def keras_model(trainer: Trainer) -> keras.Sequential:
     """Returns Dense(width, activation) x depth then Dense(1), holding network 0's parameters."""
-    network = trainer.experiment.network
+    network = trainer.identity.network
     layers = [keras.Input((1,))]
     weights = []
     for layer, (w, b) in enumerate(zip(trainer.net.weights, trainer.net.biases, strict=True)):

@@ -8,6 +8,8 @@ words, what the student is looking at right now.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -34,7 +36,7 @@ from models.analysis.theory import (
     reference_floors,
     saxe_curve,
 )
-from models.run.run import Run
+from models.run.run import LinePoint, Run
 from models.run.snapshots import Snapshot
 
 
@@ -98,8 +100,8 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
     if run.experiment.network.bias:
         st.caption("The best line solves the normal equations; its MSE is the floor:")
         st.latex(normal_equations_latex(run.experiment.points))
-    slopes, intercepts = run.trajectory[-1][1:] if shown is None else (shown.slopes,
-                                                                        shown.intercepts)
+    line = run.trajectory[-1] if shown is None else shown
+    slopes, intercepts = line.slopes, line.intercepts
     cells = st.columns(4)
     cells[0].metric("Effective slope", f"{float(np.median(slopes)):.4f}")
     cells[1].metric("Effective intercept", f"{float(np.median(intercepts)):.4f}")
@@ -111,10 +113,10 @@ def line_landscape(run: Run, shown: Snapshot | None = None) -> go.Figure:
     """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
     now or, replaying, up to the snapshot `shown`, where it ends."""
     path = run.trajectory if shown is None else \
-        [p for p in run.trajectory if p[0] < shown.epoch] + [(shown.epoch, shown.slopes,
-                                                              shown.intercepts)]
-    slopes = np.array([s for _, s, _ in path])
-    intercepts = np.array([b for _, _, b in path])
+        [p for p in run.trajectory if p.epoch < shown.epoch] + [
+            LinePoint(shown.epoch, shown.slopes, shown.intercepts)]
+    slopes = np.array([p.slopes for p in path])
+    intercepts = np.array([p.intercepts for p in path])
     return landscape_figure(run.experiment.points, slopes, intercepts)
 
 
@@ -134,9 +136,18 @@ def render_saxe_readouts(run: Run) -> None:
                  help="The epoch at which the loss is half way down, as in the prediction.")
 
 
+class KeptSlice(NamedTuple):
+    """The last loss slice a session asked for: of which run (its serial), at which epoch."""
+
+    serial: int
+    epoch: int
+    figure: go.Figure
+
+
 def _slice_request(run: Run) -> None:
     alphas, betas, losses = loss_slice(run.trainer, 0)
-    st.session_state[S.SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
+    st.session_state[S.SLICE] = KeptSlice(run.serial, run.epoch,
+                                          slice_figure(alphas, betas, losses))
 
 
 def render_slice(run: Run) -> go.Figure | None:
@@ -146,9 +157,9 @@ def render_slice(run: Run) -> go.Figure | None:
               args=(run,), icon=":material/grid_on:",
               help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
     kept = st.session_state.get(S.SLICE)
-    if kept and kept[0] == run.serial:
-        st.caption(f"Computed at epoch {kept[1]}.")
-        return kept[2]
+    if kept and kept.serial == run.serial:
+        st.caption(f"Computed at epoch {kept.epoch}.")
+        return kept.figure
     return None
 
 

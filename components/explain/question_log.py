@@ -16,9 +16,9 @@ from models.numbers import number_text
 from models.question.printed_log import is_students_model, printed_log
 from models.question.reproduce import (
     LEARNING_RATES,
-    Replay,
+    Reproduction,
     first_epoch_loss,
-    replay,
+    reproduce,
     starts_like_the_log,
     verdict,
 )
@@ -28,22 +28,22 @@ MARKER, REPLAY = "#e67e22", "#16a085"
 
 # Two 91-epoch runs of a 31-parameter network: small, and the same for everyone on one start.
 @st.cache_data(max_entries=256, ttl=3_600, show_spinner=False)
-def _replays(key: str, _experiment: Experiment) -> tuple[list[Replay], float]:
-    # `key` is the start (points, network, seed, batch): the learning rate and epochs do not
-    # change it, and the replays set their own. No replays from a start unlike the student's.
+def _reproductions(key: str, _experiment: Experiment) -> tuple[list[Reproduction], float]:
+    # `key` is the start (the run identity of one seed): the learning rate and epochs do not
+    # change it, and the reproductions set their own. No reproductions from a start unlike the student's.
     log = printed_log()
     like = starts_like_the_log(_experiment, log)
-    return ([replay(_experiment, lr, log) for lr in LEARNING_RATES] if like else [],
+    return ([reproduce(_experiment, lr, log) for lr in LEARNING_RATES] if like else [],
             first_epoch_loss(_experiment))
 
 
-def _start_replays(experiment: Experiment) -> tuple[list[Replay], float]:
-    start = (experiment.points, experiment.network, experiment.seed, experiment.training.batch)
-    return _replays(repr(start), experiment)
+def _start_reproductions(experiment: Experiment) -> tuple[list[Reproduction], float]:
+    start = experiment.with_(seeds=1).run_identity()  # they train seed 0 of the experiment alone
+    return _reproductions(repr(start), experiment)
 
 
 def log_decorations(experiment: Experiment) -> Decorations:
-    """Returns the printed log's markers, and from a start like the student's the replay at each
+    """Returns the printed log's markers, and from a start like the student's the reproduction at each
     learning rate the run is not using, as dotted curves; nothing for another model."""
     parts = Decorations()
     if not is_students_model(experiment):
@@ -53,8 +53,8 @@ def log_decorations(experiment: Experiment) -> Decorations:
         type="scatter", x=log.epochs, y=log.losses, mode="markers", name="the question's log",
         marker=dict(color=MARKER, size=6, symbol="circle-open", line=dict(width=1.5)),
         hovertemplate="the question's log<br>epoch %{x}<br>loss %{y:.4f}<extra></extra>"))
-    replays, _ = _start_replays(experiment)
-    for r in replays:
+    reproductions, _ = _start_reproductions(experiment)
+    for r in reproductions:
         if r.lr != experiment.training.lr:
             parts.traces.append(dict(
                 type="scatter", x=log.epochs, y=r.losses, mode="lines",
@@ -69,9 +69,9 @@ def render_log_verdict(experiment: Experiment) -> None:
     if not is_students_model(experiment):
         return
     log = printed_log()
-    replays, first = _start_replays(experiment)
-    if replays:
-        st.markdown(verdict(replays, log))
+    reproductions, first = _start_reproductions(experiment)
+    if reproductions:
+        st.markdown(verdict(reproductions, log))
     else:
         digits = log.decimals
         st.caption(f"The markers on the loss chart are the question's printed log. This start's "

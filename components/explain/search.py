@@ -7,6 +7,8 @@ optimizer and learning rate; `models/analysis/search.py` bounds its work and say
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import streamlit as st
 
 from components import state as S
@@ -17,6 +19,13 @@ from models.run.run import Run
 
 
 # 256 results of three numbers each; an hour, like the shared training chunks.
+class KeptSearch(NamedTuple):
+    """The last search a session ran: the experiment it trained, and what it found."""
+
+    experiment: Experiment
+    search: Search
+
+
 @st.cache_data(max_entries=256, ttl=3_600, show_spinner=False)
 def _search(batch: Experiment) -> Search:
     return search_starts(batch)
@@ -25,7 +34,7 @@ def _search(batch: Experiment) -> Search:
 def searched(run: Run) -> Search | None:
     """Returns the search this session ran for the run's experiment, if it ran one."""
     kept = st.session_state.get(S.SEARCHED)
-    return kept[1] if kept and kept[0] == search_experiment(run.experiment) else None
+    return kept.search if kept and kept.experiment == search_experiment(run.experiment) else None
 
 
 def render_search(run: Run) -> Search | None:
@@ -37,7 +46,7 @@ def render_search(run: Run) -> Search | None:
                       "each, the same optimizer and learning rate) and draws the lowest final "
                       "loss: an estimate of this network's best, not a floor."):
         with st.spinner(f"Training {starts} starts…"):
-            st.session_state[S.SEARCHED] = (batch, _search(batch))
+            st.session_state[S.SEARCHED] = KeptSearch(batch, _search(batch))
     found = searched(run)
     if found is not None:
         fewer = f" (only {starts} fit the parameter limit)" if starts < STARTS else ""

@@ -196,7 +196,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
     every REDRAW_EVERY seconds until it finishes; changes the run. Never draws while the
     browser is `behind`, except the last epoch, which is always drawn."""
-    block = block_epochs(chunk_epochs(run.experiment), rate, REDRAW_EVERY)
+    block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
     with _one_more_player():

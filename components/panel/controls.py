@@ -7,13 +7,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import state as S
-from components.panel.widget_values import LABELS, repair_widget_values, speed_label
+from components.panel.widget_values import LABELS, speed_label
 from models import experiment as ex
-from models.edges.query import INITS, parse_speed, speed_text
+from models.edges.query import INITS
 from models.engine.activations import ACTIVATIONS
 from models.engine.optimizers import OPTIMIZERS
 from models.numbers import number_text
-from models.run.pace import RUN_SECONDS, SLOWEST_AUTO, SPEED_STOPS
+from models.run.pace import AUTO, MAX, RUN_SECONDS, SLOWEST_AUTO, SPEED_STOPS
 
 
 # Learning rates and init scales on a log scale: 1, 2, 5 per decade.
@@ -35,14 +35,14 @@ def _log_slider(label: str, grid: list[float], key: str, help: str) -> float:
     return st.select_slider(label, options=options, key=key, format_func=number_text, help=help)
 
 
-def _speed_control() -> str:
-    """Returns the text of the chosen speed; the link's own number is among the choices."""
-    numbers = [speed_text(s) for s in SPEED_STOPS]
+def _speed_control() -> ex.Speed:
+    """Returns the chosen speed; the link's own number is among the choices."""
+    numbers = list(SPEED_STOPS)
     current = st.session_state[S.SPEED]
-    if current not in ("auto", "max", *numbers):
-        numbers = sorted([*numbers, current], key=float)
+    if current is not AUTO and current not in (*numbers, MAX):
+        numbers = sorted([*numbers, current])
     return st.selectbox(
-        LABELS[S.SPEED], ["auto", *numbers, "max"], key=S.SPEED, format_func=speed_label,
+        LABELS[S.SPEED], [AUTO, *numbers, MAX], key=S.SPEED, format_func=speed_label,
         help=f"Epochs shown a second while playing. auto plays the whole run in about "
              f"{RUN_SECONDS:g} s (at least {SLOWEST_AUTO:g} epochs a second); max as fast as "
              "the server trains. It takes effect at once and never changes the run itself.")
@@ -62,8 +62,8 @@ def _heading(title: str, keys: tuple[str, ...]) -> None:
 
 
 def render_network_controls() -> ex.Network:
-    """Returns the network the widgets (or a lecture link's fixed values) describe."""
-    repair_widget_values()
+    """Returns the network the widgets (or a lecture link's fixed values) describe; the widget
+    values must be repaired first (widget_values.repair_widget_values, called by app.py)."""
     _heading("Network", (S.DEPTH, S.WIDTH, S.ACT, S.INIT))
     depth = _shown(S.DEPTH, lambda: st.slider(
         LABELS[S.DEPTH], *ex.DEPTH_RANGE, key=S.DEPTH,
@@ -111,5 +111,5 @@ def render_training_controls() -> tuple[ex.Training, int, int]:
         help="Networks from seeds seed, seed+1, ...: is a plateau the architecture's or one "
              "unlucky start's?"))
     training = ex.Training(optimizer=optimizer, lr=float(lr), epochs=int(epochs),
-                           batch=int(batch), speed=parse_speed(speed))
+                           batch=int(batch), speed=speed)
     return training, int(seed), int(seeds)

@@ -11,10 +11,9 @@ from models.question.presets import PRESETS
 def _apply(name: str) -> None:
     # A callback runs before the widgets are drawn, so it may set their state. The speed stays
     # as the student (or the lecture link) set it: a preset is about what is trained.
-    speed = st.session_state.get(S.SPEED)
-    S.load_experiment(PRESETS[name].experiment)
-    if speed is not None:
-        st.session_state[S.SPEED] = speed
+    experiment = PRESETS[name].experiment
+    S.load_experiment(experiment.with_(speed=st.session_state.get(S.SPEED,
+                                                                  experiment.training.speed)))
     st.session_state[S.PLAYING] = False
 
 

@@ -4,15 +4,13 @@ client) sent for each setting goes through the share link's table and bounds
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from components import state as S
 from components.streamlit_internals import REJECTED, SENT, guard_widget_states
-from models.edges.query import speed_text
 from models.edges.widgets import SETTING_KEYS, clean_widget_values
-from models.run.pace import RUN_SECONDS
+from models.experiment import AUTO, Speed
+from models.run.pace import MAX, RUN_SECONDS
 
 # Every control's label, by widget key (the link's parameter names): one row per setting.
 LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "Activation",
@@ -20,18 +18,19 @@ LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "A
           S.OPT: "Optimizer", S.LR: "Learning rate", S.EPOCHS: "Epochs", S.BATCH: "Batch size",
           S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
 MAX_WARNINGS = 8
-# Settings whose widget holds the link's text rather than the parsed value: the Speed control's
-# options are "auto", "max" and numbers as text.
-WIDGET_FORM = {S.SPEED: speed_text}
+# Once per process, when the panel is first imported: from then on every session's incoming
+# widget states pass the guard, which keeps what was sent for repair_widget_values to read.
+guard_widget_states()
 
 
-def speed_label(text: str) -> str:
-    """Returns how the Speed control names a speed ("auto", "max" or a number as text)."""
-    if text in ("auto", "max"):
-        return {"auto": f"auto: the run in about {RUN_SECONDS:g} s",
-                "max": "max: as fast as it trains"}[text]
-    value = float(text)
-    return f"{int(value) if value.is_integer() else value:,} epochs a second"
+def speed_label(speed: Speed) -> str:
+    """Returns how the Speed control names a speed: its label, never read back (a label the
+    browser sends is turned into its option by Streamlit's own select box, in the guard)."""
+    if speed is AUTO:
+        return f"auto: the run in about {RUN_SECONDS:g} s"
+    if speed == MAX:
+        return "max: as fast as it trains"
+    return f"{int(speed) if float(speed).is_integer() else speed:,} epochs a second"
 
 
 def _one(value: object) -> object:
@@ -42,8 +41,8 @@ def _one(value: object) -> object:
 def repair_widget_values() -> None:
     """Puts a usable value into every setting's widget state before the widgets are drawn,
     parsed from what the browser sent as a link value is (models/edges/widgets.py), and keeps a
-    warning for each value replaced and each widget state Streamlit could not read."""
-    guard_widget_states()
+    warning for each value replaced and each widget state Streamlit could not read. Call it
+    once a script run, before any setting's widget is drawn."""
     sent = st.session_state.pop(SENT, None)
     rejected = st.session_state.pop(REJECTED, [])
     # What a widget now holds is Streamlit's reading of what was sent, which may already have
@@ -56,7 +55,7 @@ def repair_widget_values() -> None:
     clean, warnings = clean_widget_values(current, fallback=last, labels=LABELS)
     for key, value in (sent or {}).items():
         if key in SETTING_KEYS:
-            used, problems = clean_widget_values({key: unformatted(key, _one(value))},
+            used, problems = clean_widget_values({key: _one(value)},
                                                  fallback={**clean, **last}, labels=LABELS)
             clean.update(used if problems else {})
             warnings += problems
@@ -66,7 +65,6 @@ def repair_widget_values() -> None:
     clean.update(sizes)
     warnings += size_warnings
     for key, value in clean.items():
-        value = WIDGET_FORM.get(key, lambda v: v)(value)
         if key not in st.session_state or st.session_state[key] != value:
             st.session_state[key] = value
     st.session_state[S.LAST_SETTINGS] = clean
@@ -77,14 +75,3 @@ def repair_widget_values() -> None:
         st.session_state[S.WIDGET_WARNINGS] = warnings[:MAX_WARNINGS] + (
             [f"… and {more} more."] if more > 0 else [])
 
-
-def unformatted(key: str, value: object) -> object:
-    """Returns a sent value as the option it names: a select box sends its option's label (its
-    format_func's text), which for the Speed control is not the option itself."""
-    if key == S.SPEED and isinstance(value, str):
-        for option in ("auto", "max"):
-            if value == speed_label(option):
-                return option
-        number = re.fullmatch(r"([\d,.]+) epochs a second", value)
-        return number.group(1).replace(",", "") if number else value
-    return value

@@ -129,7 +129,7 @@ def loss_slice(trainer: Trainer, seed_index: int, span: float = 1.0, steps: int 
     weights = [w[seed_index] for w in net.weights]
     # without biases the engine ignores the bias entries; so does this pass
     biases = [b[seed_index].reshape(1, 1, -1) * float(net.network.bias) for b in net.biases]
-    points = trainer.experiment.points
+    points = trainer.identity.points
     x = torch.tensor(points.xs, dtype=net.theta.dtype).reshape(1, -1, 1)
     y = torch.tensor(points.ys, dtype=net.theta.dtype).reshape(1, -1, 1)
     grid_a, grid_b = np.meshgrid(alphas, betas)  # rows follow betas, columns alphas

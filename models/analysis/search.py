@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.analysis.diagnosis import Search
-from models.engine.trainer import Trainer, chunk_epochs
+from models.engine.trainer import chunk_epochs, trainer_for
 from models.experiment import MAX_PARAMETERS_TIMES_SEEDS, Experiment
 
 STARTS = 64
@@ -30,7 +30,7 @@ def search_experiment(experiment: Experiment) -> Experiment:
     starts = max(1, min(STARTS, MAX_PARAMETERS_TIMES_SEEDS
                         // experiment.network.parameter_count()))
     batch = experiment.with_(seeds=starts)
-    affordable = chunk_epochs(batch) * int(BUDGET_SECONDS / CHUNK_SECONDS)
+    affordable = chunk_epochs(batch.run_identity()) * int(BUDGET_SECONDS / CHUNK_SECONDS)
     epochs = max(1, min(experiment.training.epochs, MAX_EPOCHS, affordable))
     return batch.with_(epochs=epochs)
 
@@ -42,7 +42,7 @@ def search_starts(experiment: Experiment) -> Search:
     loss): the search then reports the best of the epochs done, and says how many that was.
     """
     batch = search_experiment(experiment)
-    trainer = Trainer(batch)
+    trainer = trainer_for(batch)
     losses, _ = trainer.run(batch.training.epochs)
     if len(losses) == 0:
         return Search(best=float("nan"), starts=batch.seeds, epochs=0)

@@ -32,10 +32,11 @@ class Invalid(ValueError):
 
 @dataclass(frozen=True)
 class Param:
-    """One URL parameter: its key, the Experiment field it sets, and its text <-> value maps."""
+    """One URL parameter: its key, the dotted path of the setting it sets
+    (`experiment.value_at`), and its text <-> value maps."""
 
     key: str
-    field: str
+    path: str
     parse: Callable[[str], object]
     show: Callable[[object], str]
 
@@ -105,14 +106,14 @@ def parse_number_list(text: str) -> tuple[float, ...]:
         raise Invalid(f"has {len(items)} values; at most {ex.MAX_POINTS} points are allowed")
     values = []
     for item in items:
-        value = _float(item, f"`{_quote(item)}`")
+        value = _float(item, f"`{quoted(item)}`")
         if abs(value) > ex.MAX_ABS_VALUE:
-            raise Invalid(f"`{_quote(item)}` is larger than {ex.MAX_ABS_VALUE:g} in size")
+            raise Invalid(f"`{quoted(item)}` is larger than {ex.MAX_ABS_VALUE:g} in size")
         values.append(value)
     return tuple(values)
 
 
-def parse_speed(text: str) -> float | None:
+def parse_speed(text: str) -> ex.Speed:
     """Returns a speed: epochs a second within SPEED_RANGE, AUTO for "auto", MAX for "max"."""
     word = text.strip().lower()
     if word in ("auto", "max"):
@@ -124,7 +125,7 @@ def parse_speed(text: str) -> float | None:
     return _clamp(value, ex.SPEED_RANGE, "the speed")
 
 
-def speed_text(speed: float | None) -> str:
+def speed_text(speed: ex.Speed) -> str:
     """Returns a speed as a link writes it: "auto", "max" or the number of epochs a second."""
     if speed is AUTO:
         return "auto"
@@ -136,30 +137,23 @@ def _list_text(values) -> str:
 
 
 PARAMS: tuple[Param, ...] = (
-    Param("x", "xs", parse_number_list, _list_text),
-    Param("y", "ys", parse_number_list, _list_text),
-    Param("depth", "depth", _integer(ex.DEPTH_RANGE), str),
-    Param("width", "width", _integer(ex.WIDTH_RANGE), str),
-    Param("act", "activation", _choice(tuple(ACTIVATIONS)), str),
-    Param("init", "init", _choice(INITS), str),
-    Param("bias", "bias", _flag, lambda b: "1" if b else "0"),
-    Param("scale", "init_scale", _real(ex.INIT_SCALE_RANGE), number_text),
-    Param("opt", "optimizer", _choice(tuple(OPTIMIZERS)), str),
-    Param("lr", "lr", _real(ex.LR_RANGE), number_text),
-    Param("epochs", "epochs", _integer(ex.EPOCHS_RANGE), str),
-    Param("speed", "speed", parse_speed, speed_text),
-    Param("batch", "batch", _integer(ex.BATCH_RANGE), str),
+    Param("x", "points.xs", parse_number_list, _list_text),
+    Param("y", "points.ys", parse_number_list, _list_text),
+    Param("depth", "network.depth", _integer(ex.DEPTH_RANGE), str),
+    Param("width", "network.width", _integer(ex.WIDTH_RANGE), str),
+    Param("act", "network.activation", _choice(tuple(ACTIVATIONS)), str),
+    Param("init", "network.init", _choice(INITS), str),
+    Param("bias", "network.bias", _flag, lambda b: "1" if b else "0"),
+    Param("scale", "network.init_scale", _real(ex.INIT_SCALE_RANGE), number_text),
+    Param("opt", "training.optimizer", _choice(tuple(OPTIMIZERS)), str),
+    Param("lr", "training.lr", _real(ex.LR_RANGE), number_text),
+    Param("epochs", "training.epochs", _integer(ex.EPOCHS_RANGE), str),
+    Param("speed", "training.speed", parse_speed, speed_text),
+    Param("batch", "training.batch", _integer(ex.BATCH_RANGE), str),
     Param("seed", "seed", _integer(ex.SEED_RANGE), str),
     Param("seeds", "seeds", _integer(ex.SEEDS_RANGE), str),
 )
 _BY_KEY = {p.key: p for p in PARAMS}
-
-
-def _field_value(experiment: ex.Experiment, name: str) -> object:
-    for part in (experiment, experiment.points, experiment.network, experiment.training):
-        if name in part.__dataclass_fields__:
-            return getattr(part, name)
-    raise KeyError(name)
 
 
 def _last(raw: str | list[str], key: str, warnings: list[str]) -> str:
@@ -191,7 +185,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
         if name in PRESETS:
             base = PRESETS[name].experiment
         else:
-            warnings.append(f"`preset={_quote(texts['preset'])}` is not a preset "
+            warnings.append(f"`preset={quoted(texts['preset'])}` is not a preset "
                             f"({', '.join(PRESETS)}); started from the question.")
     changes: dict[str, object] = {}
     bad_points = False
@@ -200,26 +194,27 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[ex.Experiment, li
             continue
         param = _BY_KEY.get(key)
         if param is None:
-            warnings.append(f"`{_quote(key)}` is not a setting this page knows; ignored it.")
+            warnings.append(f"`{quoted(key)}` is not a setting this page knows; ignored it.")
             continue
-        default = _field_value(base, param.field)
+        default = ex.value_at(base, param.path)
         try:
-            changes[param.field] = param.parse(text)
+            changes[param.path] = param.parse(text)
         except Clamped as c:
-            changes[param.field] = c.value
-            warnings.append(f"`{key}={_quote(text)}`: {c}; used {param.show(c.value)}.")
+            changes[param.path] = c.value
+            warnings.append(f"`{key}={quoted(text)}`: {c}; used {param.show(c.value)}.")
         except Invalid as e:
-            if param.field in ("xs", "ys"):  # x and y only make sense together
+            if param.path in ("points.xs", "points.ys"):  # x and y only make sense together
                 bad_points = True
-                warnings.append(f"`{key}={_quote(text)}`: {e}; used the "
+                warnings.append(f"`{key}={quoted(text)}`: {e}; used the "
                                 f"{_points_source(base)}'s points for x and y.")
             else:
-                warnings.append(f"`{key}={_quote(text)}`: {e}; used {param.show(default)}.")
+                warnings.append(f"`{key}={quoted(text)}`: {e}; used {param.show(default)}.")
     if bad_points:
-        changes.pop("xs", None)
-        changes.pop("ys", None)
-    experiment = base.with_(**changes)
-    experiment, point_warnings = _checked_points(experiment, base, "xs" in changes or "ys" in changes)
+        changes.pop("points.xs", None)
+        changes.pop("points.ys", None)
+    experiment = base.replaced(changes)
+    experiment, point_warnings = _checked_points(experiment, base,
+                                                 "points.xs" in changes or "points.ys" in changes)
     warnings += point_warnings
     experiment, size_warnings = bounded_size(experiment)
     return experiment, warnings + size_warnings
@@ -264,7 +259,7 @@ def bounded_size(experiment: ex.Experiment) -> tuple[ex.Experiment, list[str]]:
 
 def to_query(experiment: ex.Experiment) -> dict[str, str]:
     """Returns the share-link parameters of an experiment, every field spelled out."""
-    return {p.key: p.show(_field_value(experiment, p.field)) for p in PARAMS}
+    return {p.key: p.show(ex.value_at(experiment, p.path)) for p in PARAMS}
 
 
 def wants_autoplay(params: Mapping[str, str | list[str]]) -> bool:
@@ -274,7 +269,7 @@ def wants_autoplay(params: Mapping[str, str | list[str]]) -> bool:
     return text.strip().lower() in ("1", "true")
 
 
-def _quote(text: str, most: int = 40) -> str:
+def quoted(text: str, most: int = 40) -> str:
     """Returns text made safe to show inside a warning: short, printable, no backticks."""
     clean = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in text)
     return clean if len(clean) <= most else clean[:most] + "…"

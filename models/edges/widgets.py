@@ -12,32 +12,32 @@ is a new row of `PARAMS`; nothing here names a setting.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from enum import Enum
 
 from models import experiment as ex
-from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, _quote, bounded_size
+from models.edges.query import MAX_VALUE_CHARS, PARAMS, Clamped, Invalid, bounded_size, quoted
 from models.numbers import number_text
 
-_BY_KEY = {p.key: p for p in PARAMS if p.field not in ("xs", "ys")}
+_BY_KEY = {p.key: p for p in PARAMS if not p.path.startswith("points.")}
 SETTING_KEYS: tuple[str, ...] = tuple(_BY_KEY)  # the widget keys that are Experiment settings
 
 
-def _field_default(field: str) -> object:
-    for part in (ex.DEFAULT, ex.DEFAULT.network, ex.DEFAULT.training):
-        if field in part.__dataclass_fields__:
-            return getattr(part, field)
-    raise KeyError(field)
+DEFAULTS: dict[str, object] = {key: ex.value_at(ex.DEFAULT, p.path) for key, p in _BY_KEY.items()}
 
 
-DEFAULTS: dict[str, object] = {key: _field_default(p.field) for key, p in _BY_KEY.items()}
-
-
-def _text(value: object, like: object) -> str:
-    """Returns the value as the text its link parameter would carry; raises Invalid when it is
-    not of the setting's type (`like` is the setting's default: a number, a name or a switch).
-    Text is read as a link's text is (select sliders send their option's text)."""
+def _text(value: object, like: object, show: Callable[[object], str]) -> str:
+    """Returns the value as the text its link parameter would carry (`show` writes it); raises
+    Invalid when it is not of the setting's type (`like` is the setting's default: a number, a
+    name, a switch, or a named value such as the speed's AUTO, whose other values are numbers).
+    Text is read as a link's text is."""
     if isinstance(value, str):
         return value[:MAX_VALUE_CHARS]
+    if isinstance(like, Enum):  # a named value or a number (inf included: the speed's max)
+        if isinstance(value, type(like)) or (isinstance(value, (int, float))
+                                             and not isinstance(value, bool)):
+            return show(value)
+        raise Invalid("it is not a number")
     if isinstance(like, bool):
         if not isinstance(value, bool):
             raise Invalid("it is not on or off")
@@ -57,7 +57,7 @@ def shown(value: object) -> str:
         return number_text(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         return f"{value:.3g}"
-    return _quote(str(value) if not isinstance(value, str) else value)
+    return quoted(str(value) if not isinstance(value, str) else value)
 
 
 def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object] | None = None,
@@ -79,7 +79,7 @@ def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object
             continue
         label = labels.get(key, key)
         try:
-            clean[key] = param.parse(_text(value, DEFAULTS[key]))
+            clean[key] = param.parse(_text(value, DEFAULTS[key], param.show))
         except Clamped as c:
             clean[key] = c.value
             warnings.append(f"{label} `{shown(value)}`: {c}; used {param.show(c.value)}.")
@@ -87,8 +87,8 @@ def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object
             clean[key] = fallback[key]
             warnings.append(f"{label} `{shown(value)}`: {e}; used {param.show(fallback[key])}.")
     if {"depth", "width", "seeds"} <= clean.keys():
-        settings = {_BY_KEY[k].field: v for k, v in clean.items()}
-        bounded, size_warnings = bounded_size(ex.DEFAULT.with_(**settings))
+        settings = {_BY_KEY[k].path: v for k, v in clean.items()}
+        bounded, size_warnings = bounded_size(ex.DEFAULT.replaced(settings))
         clean["seeds"] = bounded.seeds
         warnings += size_warnings
     return clean, warnings

@@ -1,6 +1,6 @@
 """The trainer: owns K networks and their optimizer state and advances them by whole epochs.
 
-A run is fully determined by the experiment's run identity (points, network, seeds, batch) and
+A run is fully determined by its identity (`RunIdentity`: points, network, seeds, batch) and
 its schedule of optimizer and learning-rate changes, so the same run always gives the same
 losses; `snapshot`/`restore` let a cache hand a run's state from one session to another.
 """
@@ -14,7 +14,7 @@ import torch
 
 from models.engine.mlp import DTYPE, MLPBatch
 from models.engine.optimizers import FlatOptimizer
-from models.experiment import Experiment
+from models.experiment import Experiment, RunIdentity
 
 # One intra-op thread: the tensors are tiny, and thread hand-offs cost more than they save.
 torch.set_num_threads(1)
@@ -42,27 +42,32 @@ def shuffle_orders(generators: list[torch.Generator], epochs: int, n: int) -> to
 
 
 class Trainer:
-    """Trains experiment.seeds networks together; `run` changes the networks in place."""
+    """Trains identity.seeds networks together; `run` changes the networks in place.
 
-    def __init__(self, experiment: Experiment):
-        self.experiment = experiment
-        seeds = [experiment.seed + k for k in range(experiment.seeds)]
-        self.net = MLPBatch(experiment.network, seeds)
+    It is given the run's identity and its first optimizer and learning rate, never a whole
+    experiment: `set_training` changes the two later, and nothing else of the settings is kept
+    that could go stale.
+    """
+
+    def __init__(self, identity: RunIdentity, optimizer: str, lr: float):
+        self.identity = identity
+        seeds = [identity.seed + k for k in range(identity.seeds)]
+        self.net = MLPBatch(identity.network, seeds)
         k = self.net.k
-        xs = torch.tensor(experiment.points.xs, dtype=DTYPE)
-        ys = torch.tensor(experiment.points.ys, dtype=DTYPE)
+        xs = torch.tensor(identity.points.xs, dtype=DTYPE)
+        ys = torch.tensor(identity.points.ys, dtype=DTYPE)
         self.x = xs.reshape(1, -1, 1).expand(k, -1, 1).contiguous()
         self.y = ys.reshape(1, -1, 1).expand(k, -1, 1).contiguous()
         self.n = len(xs)
-        self.batch = min(experiment.training.batch, self.n)
+        self.batch = min(identity.batch, self.n)
         # Mini-batch shuffles: network k draws its orders from its own generator seeded seed + k,
         # so it is exactly the run a student gets from seed + k alone (`shuffle_orders`).
         self.shufflers = [torch.Generator().manual_seed(s) for s in seeds]
         self.epoch = 0
         self.diverged = False
-        self.lr = experiment.training.lr
-        self.optimizer = FlatOptimizer(experiment.training.optimizer, self.net.theta,
-                                       keras=experiment.network.init == "keras")
+        self.lr = lr
+        self.optimizer = FlatOptimizer(optimizer, self.net.theta,
+                                       keras=identity.network.init == "keras")
 
     def set_training(self, optimizer: str, lr: float) -> None:
         """Changes the learning rate, and the optimizer (fresh state) if it is another one."""
@@ -152,17 +157,23 @@ class Trainer:
                 getattr(self.optimizer, name).copy_(snap[name])
 
 
-def chunk_epochs(experiment: Experiment, budget_seconds: float = 0.025) -> int:
-    """Returns how many epochs make about `budget_seconds` of training for this experiment.
+def trainer_for(experiment: Experiment) -> Trainer:
+    """Returns a fresh trainer at the experiment's start, with its optimizer and learning rate;
+    the trainer keeps only the run's identity, not the experiment."""
+    training = experiment.training
+    return Trainer(experiment.run_identity(), training.optimizer, training.lr)
+
+
+def chunk_epochs(identity: RunIdentity, budget_seconds: float = 0.025) -> int:
+    """Returns how many epochs make about `budget_seconds` of training for a run of this identity.
 
     A deterministic estimate (so chunks of the same run line up across sessions and a cache can
     share them): a step costs a fixed overhead per layer plus arithmetic in the parameter count.
     Measured on a 2-core CI-class machine; rounded down to a power of two.
     """
-    network, k = experiment.network, experiment.seeds
+    network, k, n = identity.network, identity.seeds, len(identity.points)
     layers = network.depth + 1
-    steps = math.ceil(len(experiment.points) / min(experiment.training.batch,
-                                                  len(experiment.points)))
-    step_us = 30.0 + 12.0 * layers + network.parameter_count() * k * len(experiment.points) / 300.0
+    steps = math.ceil(n / min(identity.batch, n))
+    step_us = 30.0 + 12.0 * layers + network.parameter_count() * k * n / 300.0
     epochs = budget_seconds * 1e6 / (steps * step_us)
     return int(2 ** max(0, min(11, math.floor(math.log2(max(epochs, 1.0))))))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import Experiment
 from models.numbers import number_text
 from models.question.presets import PRESETS
@@ -29,7 +29,7 @@ REPRODUCES = 2.0
 
 
 @dataclass(frozen=True)
-class Replay:
+class Reproduction:
     """One learning rate trained from the experiment's start over the log's epochs."""
 
     lr: float
@@ -41,17 +41,17 @@ class Replay:
 def first_epoch_loss(experiment: Experiment) -> float:
     """Returns the loss Keras prints after epoch 1 from this start (seed 0 of the experiment):
     the mean of the epoch's batch losses, each before its update."""
-    return float(Trainer(experiment.with_(seeds=1)).run(1)[0][0, 0])
+    return float(trainer_for(experiment.with_(seeds=1)).run(1)[0][0, 0])
 
 
-def replay(experiment: Experiment, lr: float, log: PrintedLog) -> Replay:
+def reproduce(experiment: Experiment, lr: float, log: PrintedLog) -> Reproduction:
     """Returns the run from the experiment's start (seed 0) at lr, against the printed log."""
-    trainer = Trainer(experiment.with_(lr=lr, seeds=1))
+    trainer = trainer_for(experiment.with_(lr=lr, seeds=1))
     losses = trainer.run(int(log.epochs.max()))[0][log.epochs - 1, 0]
     # within half a unit, plus a hair for the binary rounding of the printed decimal
     matched = int(np.sum(np.abs(losses - log.losses) <= log.half_unit * (1 + 1e-9)))
     error = float(np.sqrt(np.mean(np.log(losses / log.losses) ** 2)))
-    return Replay(lr, losses, matched, error)
+    return Reproduction(lr, losses, matched, error)
 
 
 def rounding_log_error(log: PrintedLog) -> float:
@@ -65,18 +65,18 @@ def starts_like_the_log(experiment: Experiment, log: PrintedLog) -> bool:
     return abs(first_epoch_loss(experiment) - log.losses[0]) <= log.half_unit * (1 + 1e-9)
 
 
-def verdict(replays: list[Replay], log: PrintedLog) -> str:
-    """Returns, from the replays' numbers, which learning rate reproduces the printed log."""
+def verdict(reproductions: list[Reproduction], log: PrintedLog) -> str:
+    """Returns, from the reproductions' numbers, which learning rate reproduces the printed log."""
     n, digits, last = len(log.epochs), log.decimals, log.epochs[-1]
     rounding = rounding_log_error(log)
-    best, *others = sorted(replays, key=lambda r: r.rms_log_error)
+    best, *others = sorted(reproductions, key=lambda r: r.rms_log_error)
 
-    def describe(r: Replay) -> str:
+    def describe(r: Reproduction) -> str:
         return (f"lr {number_text(r.lr)}: RMS log-error {r.rms_log_error:.4f}, {r.matched} of {n} "
                 f"epochs round to the printed loss, and at epoch {last} it prints "
                 f"{r.losses[-1]:.{digits}f} where the log says {log.losses[-1]:.{digits}f}")
 
-    matching = [number_text(r.lr) for r in replays if r.matched == n]
+    matching = [number_text(r.lr) for r in reproductions if r.matched == n]
     if len(matching) > 1:
         return (f"From this start, lr {' and '.join(matching)} both match the printed log within "
                 f"its rounding at all {n} epochs: the log cannot tell them apart.")

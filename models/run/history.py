@@ -8,10 +8,18 @@ the last epoch's per-seed losses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 MEDIAN, LOW, HIGH, GRAD_NORM = 0, 1, 2, 3
+
+
+class Event(NamedTuple):
+    """A change marked on the loss chart: at `epoch`, what changed (`label`)."""
+
+    epoch: int
+    label: str
 
 
 @dataclass
@@ -22,7 +30,7 @@ class History:
     stats: np.ndarray = field(init=False)
     count: int = 0
     last_losses: np.ndarray | None = None  # (K,) the latest epoch's loss of every seed
-    events: list[tuple[int, str]] = field(default_factory=list)  # (epoch, what changed)
+    events: list[Event] = field(default_factory=list)
     diverged_at: int | None = None  # 1-based epoch whose loss was not finite
 
     def __post_init__(self):
@@ -62,4 +70,4 @@ class History:
 
     def mark(self, epoch: int, label: str) -> None:
         """Records that a setting changed after `epoch` (shown on the loss chart)."""
-        self.events.append((epoch, label))
+        self.events.append(Event(epoch, label))

@@ -2,7 +2,7 @@
 
 A training run of 10,000 epochs takes a fraction of a second, too fast for a class to see the
 loss fall. The page plays it at a speed instead (`Training.speed`, epochs a second):
-- AUTO (None): the whole run in about RUN_SECONDS, whatever its length, never slower than
+- AUTO (`experiment.Pace.AUTO`): the whole run in about RUN_SECONDS, whatever its length, never slower than
   SLOWEST_AUTO epochs a second: 10,000 epochs at 2,000 a second, 100,000 at 20,000;
 - a number: that many epochs a second;
 - MAX (inf): as fast as the machine trains.
@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 
-AUTO: float | None = None
+from models.experiment import AUTO, Speed
+
 MAX = math.inf
 RUN_SECONDS = 5.0
 SLOWEST_AUTO = 10.0
 SPEED_STOPS = (10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)  # the Speed control's numbers
 
 
-def epochs_per_second(speed: float | None, epochs: int) -> float:
+def epochs_per_second(speed: Speed, epochs: int) -> float:
     """Returns the epochs a second a run of `epochs` is played at (inf for MAX)."""
     if speed is AUTO:
         return max(SLOWEST_AUTO, epochs / RUN_SECONDS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,31 @@ from models.run.snapshots import Snapshot, Snapshots, take
 Compute = Callable[["Run", int], tuple[np.ndarray, np.ndarray]]
 
 
+class Change(NamedTuple):
+    """One entry of a run's schedule: from `epoch` on, `optimizer` at learning rate `lr`."""
+
+    epoch: int
+    optimizer: str
+    lr: float
+
+
+class LinePoint(NamedTuple):
+    """The line a linear network computes at an epoch: each seed's slope and intercept (K,)."""
+
+    epoch: int
+    slopes: np.ndarray
+    intercepts: np.ndarray
+
+
+class RunKey(NamedTuple):
+    """What determines a run's next `epochs` epochs: a cache key, equal for equal runs."""
+
+    identity: str  # repr of the RunIdentity: plain text, cheap for a cache to hash
+    schedule: tuple[Change, ...]
+    epoch: int
+    epochs: int
+
+
 _SERIALS = itertools.count(1)
 MAX_TRAJECTORY = 2_000
 
@@ -33,13 +59,13 @@ class Run:
     def __init__(self, experiment: Experiment):
         self.serial = next(_SERIALS)  # tells runs apart after they are gone (run comparison)
         self.experiment = experiment
-        self.trainer = Trainer(experiment)
-        self.history = History(capacity=experiment.training.epochs)
         t = experiment.training
-        self.schedule: tuple[tuple[int, str, float], ...] = ((0, t.optimizer, t.lr),)
-        # The collapsed line of a linear network, sampled as the run advances: (epoch, slopes (K,),
-        # intercepts (K,)); thinned by half whenever it reaches MAX_TRAJECTORY samples.
-        self.trajectory: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.trainer = Trainer(experiment.run_identity(), t.optimizer, t.lr)
+        self.history = History(capacity=experiment.training.epochs)
+        self.schedule: tuple[Change, ...] = (Change(0, t.optimizer, t.lr),)
+        # The collapsed line of a linear network, sampled as the run advances; thinned by half
+        # whenever it reaches MAX_TRAJECTORY samples.
+        self.trajectory: list[LinePoint] = []
         # Seed 0's first two weight matrices before training: where the saddle theory starts.
         self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
                                self.trainer.net.weights[-1][0].numpy().copy())
@@ -50,7 +76,7 @@ class Run:
         if not self.experiment.network.is_linear:
             return
         slope, intercept = self.trainer.effective_line()
-        self.trajectory.append((self.epoch, slope, intercept))
+        self.trajectory.append(LinePoint(self.epoch, slope, intercept))
         if len(self.trajectory) >= MAX_TRAJECTORY:
             self.trajectory = self.trajectory[::2] + ([self.trajectory[-1]]
                                                       if len(self.trajectory) % 2 == 0 else [])
@@ -76,22 +102,22 @@ class Run:
         new, old = experiment.training, self.experiment.training
         if (new.optimizer, new.lr) != (old.optimizer, old.lr):
             self.trainer.set_training(new.optimizer, new.lr)
-            entry = (self.epoch, new.optimizer, new.lr)
+            entry = Change(self.epoch, new.optimizer, new.lr)
             # Several changes between two epochs are one entry, except a switch of optimizer
             # after epoch 0: it restarts the optimizer's state, so the schedule must keep it for
             # the schedule to determine the run (adam -> sgd -> adam is not "no change").
             last = self.schedule[-1]
-            merge = last[0] == self.epoch and (self.epoch == 0 or new.optimizer == old.optimizer)
+            merge = last.epoch == self.epoch and (self.epoch == 0 or new.optimizer == old.optimizer)
             self.schedule = (self.schedule[:-1] if merge else self.schedule) + (entry,)
-            if self.history.events and self.history.events[-1][0] == self.epoch:
+            if self.history.events and self.history.events[-1].epoch == self.epoch:
                 self.history.events.pop()
             if self.epoch > 0:
                 # Label against the settings before this epoch, so merged changes show in full.
-                before = next(c for c in reversed(self.schedule) if c[0] < self.epoch)
-                label = _change_label(before[1:], entry[1:])
+                before = next(c for c in reversed(self.schedule) if c.epoch < self.epoch)
+                label = _change_label(before, entry)
                 if label:
                     self.history.mark(self.epoch, label)
-                elif self.schedule[-2][0] == self.epoch:  # switched away and back: fresh state
+                elif self.schedule[-2].epoch == self.epoch:  # switched away and back: fresh state
                     self.history.mark(self.epoch, f"opt={new.optimizer} (restarted)")
                 else:  # changed and changed back: nothing happened
                     self.schedule = self.schedule[:-1]
@@ -121,16 +147,16 @@ class Run:
             return take(self.trainer, self.history.last_losses)
         return self.snapshots.at(epoch)
 
-    def key(self, epochs: int) -> tuple:
+    def key(self, epochs: int) -> RunKey:
         """Returns what determines the next `epochs` epochs' losses: the cache key."""
-        return (repr(self.experiment.run_identity()), self.schedule, self.epoch, epochs)
+        return RunKey(repr(self.experiment.run_identity()), self.schedule, self.epoch, epochs)
 
 
-def _change_label(old: tuple[str, float], new: tuple[str, float]) -> str:
-    """Returns a short label for an (optimizer, lr) change, such as "lr=1e-3" or "opt=sgd"."""
+def _change_label(old: Change, new: Change) -> str:
+    """Returns a short label for a change of optimizer or lr, such as "lr=1e-3" or "opt=sgd"."""
     parts = []
-    if new[0] != old[0]:
-        parts.append(f"opt={new[0]}")
-    if new[1] != old[1]:
-        parts.append(f"lr={number_text(new[1])}")
+    if new.optimizer != old.optimizer:
+        parts.append(f"opt={new.optimizer}")
+    if new.lr != old.lr:
+        parts.append(f"lr={number_text(new.lr)}")
     return ", ".join(parts)

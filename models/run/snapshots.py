@@ -55,7 +55,7 @@ def take(trainer, losses: np.ndarray | None) -> Snapshot:
     net = trainer.net
     weights = net.theta.view(net.k, -1)[:MAX_SEEDS_KEPT].numpy().copy()
     slopes = intercepts = None
-    if trainer.experiment.network.is_linear:
+    if trainer.identity.network.is_linear:
         slopes, intercepts = trainer.effective_line()
     return Snapshot(trainer.epoch, weights, None if losses is None else np.array(losses),
                     slopes, intercepts)

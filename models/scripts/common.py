@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import MLPBatch
 from models.engine.optimizers import OPTIMIZERS
 from models.experiment import Experiment
+from models.run.run import Change
 
 MAX_EMBEDDED_PARAMETERS = 5_000  # about 100 kB of numbers in the file
 LOG_LINES = 20  # loss lines printed over a run, besides the last
@@ -37,21 +39,23 @@ def numbers(values, indent: int = 4) -> str:
                          break_on_hyphens=False)
 
 
-def checked_schedule(schedule: tuple[tuple[int, str, float], ...]) -> list[tuple[int, str, float]]:
-    """Returns the schedule's (epoch, optimizer, lr) entries, each name a registry key."""
-    for _, name, _ in schedule:
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {name!r}")
-    return [(int(epoch), name, float(lr)) for epoch, name, lr in schedule]
+def checked_schedule(schedule: Sequence[Change]) -> list[Change]:
+    """Returns the schedule's changes as plain numbers; raises ValueError when an optimizer is
+    not a registry key (the name is written into the script)."""
+    changes = [Change(*change) for change in schedule]
+    for change in changes:
+        if change.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {change.optimizer!r}")
+    return [Change(int(c.epoch), c.optimizer, float(c.lr)) for c in changes]
 
 
-def settings_block(experiment: Experiment, schedule) -> str:
+def settings_block(experiment: Experiment, schedule: Sequence[Change]) -> str:
     """Returns the script's settings: the points, the network, the training and the schedule."""
     network, training = experiment.network, experiment.training
     if network.activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {network.activation!r}")
-    entries = ",\n    ".join(f"({e}, {name!r}, {number(lr)})" for e, name, lr in
-                             checked_schedule(schedule))
+    entries = ",\n    ".join(f"({c.epoch}, {c.optimizer!r}, {number(c.lr)})"
+                             for c in checked_schedule(schedule))
     every = max(1, training.epochs // LOG_LINES)
     return f'''XS = {numbers(experiment.points.xs)}
 YS = {numbers(experiment.points.ys)}

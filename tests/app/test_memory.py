@@ -18,7 +18,7 @@ MB = 1024 * 1024
 def _play_to_the_end(experiment: Experiment) -> Run:
     """Returns a run of the experiment trained to its last epoch through the shared cache."""
     run = Run(experiment)
-    chunk = chunk_epochs(experiment)
+    chunk = chunk_epochs(experiment.run_identity())
     while not run.finished:
         run.advance(chunk, compute_shared)
     return run

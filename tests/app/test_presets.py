@@ -60,3 +60,18 @@ def test_preset_shows_its_note(open_page, name):
     """A loaded preset shows its note beside the points."""
     at = open_page({"preset": name})
     assert [info.value for info in at.info] == [PRESETS[name].why]
+
+
+def test_a_preset_keeps_the_speed_the_student_chose(open_page):
+    """A preset is about what is trained: after its button the Speed control holds the speed
+    chosen before (a number, and max), and the run plays at it."""
+    from models.run.pace import MAX
+
+    at = open_page({"speed": "250"})
+    at.button(key="preset_relu").click().run()
+    assert at.selectbox(key="speed").value == 250.0
+    assert at.session_state["run"].experiment.training.speed == 250.0
+    at.selectbox(key="speed").set_value(MAX).run()
+    at.button(key="preset_saddle").click().run()
+    assert not at.exception and at.selectbox(key="speed").value == MAX
+    assert controls_of(at) == expected_controls("saddle")

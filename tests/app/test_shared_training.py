@@ -77,7 +77,7 @@ def test_sessions_asking_at_the_same_moment_share_one_training(training_calls):
     """Eight sessions asking for the same chunk at once wait for one training of it."""
     students = 8
     runs = [Run(QUESTION) for _ in range(students)]
-    chunk = chunk_epochs(QUESTION)
+    chunk = chunk_epochs(QUESTION.run_identity())
     losses: list[np.ndarray | None] = [None] * students
     start = threading.Barrier(students)
 
@@ -102,7 +102,7 @@ def test_sessions_asking_at_the_same_moment_share_one_training(training_calls):
 
 def test_a_run_continued_after_a_shared_chunk_matches_one_trained_alone(training_calls):
     """A session that took its first chunk from the cache continues exactly as if it trained it."""
-    chunk = chunk_epochs(QUESTION)
+    chunk = chunk_epochs(QUESTION.run_identity())
     compute_shared(Run(QUESTION), chunk)
     follower = Run(QUESTION)
     compute_shared(follower, chunk)

@@ -11,12 +11,16 @@ import logging
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.lib.utils import _compute_element_id
+from streamlit.elements.widgets.selectbox import SelectboxSerde
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.state.common import WidgetMetadata
 from streamlit.runtime.state.session_state import SessionState, WStates
 from streamlit.testing.v1 import AppTest
 
 from components import streamlit_internals as internals
+from components.panel.widget_values import LABELS, speed_label
+from models.edges.widgets import clean_widget_values
+from models.run.pace import AUTO, MAX, SPEED_STOPS
 
 
 def test_a_streamlit_without_the_plotly_chunk_warns_once_and_gives_none(monkeypatch, tmp_path, caplog):
@@ -123,3 +127,37 @@ def test_the_guard_drops_unreadable_states_and_keeps_what_was_sent():
     session.set_widgets_from_proto(WidgetStates(widgets=[good, unknown]))
     assert session._new_widget_state[widget_id] == 0.0001
     assert session[internals.REJECTED] == [("nothing", "it is not a control on this page")]
+
+
+def _speed_box_metadata(widget_id: str, options: list) -> WidgetMetadata:
+    """Returns the metadata Streamlit 1.67's select box registers for the Speed control."""
+    labels = [speed_label(option) for option in options]
+    serde = SelectboxSerde(options, formatted_options=labels,
+                           formatted_option_to_option_index={t: i for i, t in enumerate(labels)},
+                           default_option_index=0, format_func=speed_label)
+    return WidgetMetadata(widget_id, deserializer=serde.deserialize, serializer=serde.serialize,
+                          value_type="string_value", formatted_options=labels)
+
+
+def test_a_speed_sent_as_its_label_is_read_as_its_value():
+    """A select box sends its option's label; the guard hands the page the option the label
+    names, through Streamlit's own deserializer, so every Speed label is read as its speed with
+    no warning, and a label that is no option is kept as sent and gets a warning naming it."""
+    internals.guard_widget_states()
+    options = [AUTO, *SPEED_STOPS, 250.0, MAX]
+    session = SessionState()
+    widget_id = "$$ID-0-speed"
+    session._new_widget_state.set_widget_metadata(_speed_box_metadata(widget_id, options))
+    for option in options:
+        session.set_widgets_from_proto(WidgetStates(widgets=[
+            WidgetState(id=widget_id, string_value=speed_label(option))]))
+        assert session[internals.SENT] == {"speed": option}
+        assert clean_widget_values(session[internals.SENT]) == ({"speed": option}, [])
+    session.set_widgets_from_proto(WidgetStates(widgets=[
+        WidgetState(id=widget_id, string_value="warp 9")]))
+    assert session[internals.REJECTED] == [("speed", "it is not one of the control's options")]
+    clean, warnings = clean_widget_values(session[internals.SENT], fallback={"speed": 100.0},
+                                          labels=LABELS)
+    assert clean == {"speed": 100.0}
+    assert warnings == ["Speed `warp 9`: it is not a number of epochs a second, auto or max; "
+                        "used 100."]

@@ -1,8 +1,22 @@
 """The Experiment dataclass: copies with changes, sizes counted by hand, the run identity."""
 
+from dataclasses import dataclass, field
+
 import pytest
 
-from models.experiment import DEFAULT, QUESTION_XS, QUESTION_YS, Experiment, Network, Points, Training
+from models import experiment as ex
+from models.experiment import (
+    DEFAULT,
+    PATHS,
+    QUESTION_XS,
+    QUESTION_YS,
+    Experiment,
+    Network,
+    Points,
+    RunIdentity,
+    Training,
+    value_at,
+)
 
 
 def test_default_is_the_question():
@@ -38,6 +52,41 @@ def test_with_rejects_unknown_fields():
         DEFAULT.with_(learning_rate=0.1)
 
 
+def test_every_setting_has_one_dotted_path():
+    """The short names map to dotted paths that reach every field of every part, once each."""
+    expected = {"seed": "seed", "seeds": "seeds", "points": "points", "network": "network",
+                "training": "training"}
+    for part in ("points", "network", "training"):
+        for name in getattr(DEFAULT, part).__dataclass_fields__:
+            expected[name] = f"{part}.{name}"
+    assert PATHS == expected
+    assert value_at(DEFAULT.with_(width=7), "network.width") == 7
+    assert value_at(DEFAULT, "training") == Training()
+
+
+def test_replaced_takes_dotted_paths_and_rejects_unknown_ones():
+    """replaced sets settings by dotted path, like with_ by short name; an unknown path raises."""
+    assert DEFAULT.replaced({"network.width": 3, "training.lr": 0.5, "seed": 2}) == DEFAULT.with_(
+        width=3, lr=0.5, seed=2)
+    for path in ("width", "network.lr", "network.width.x"):
+        with pytest.raises(KeyError):
+            DEFAULT.replaced({path: 1})
+        with pytest.raises(KeyError):
+            value_at(DEFAULT, path)
+
+
+def test_an_ambiguous_short_name_is_an_error_when_the_table_is_made():
+    """Two parts with a field of one name make the table fail, instead of with_ picking one."""
+    @dataclass(frozen=True)
+    class Twice:
+        network: Network = field(default_factory=Network)
+        training: Training = field(default_factory=lambda: Training())
+        depth: int = 0
+
+    with pytest.raises(ValueError, match="depth"):
+        ex._short_names(Twice())
+
+
 def test_experiments_are_hashable_values():
     """Equal experiments hash equal, so an experiment can be a cache key."""
     assert hash(DEFAULT.with_(lr=0.1)) == hash(Experiment(training=Training(lr=0.1)))
@@ -67,6 +116,8 @@ def test_is_linear():
 def test_run_identity_leaves_out_optimizer_lr_and_epochs():
     """Optimizer, lr and epochs are outside the run identity; everything else is inside."""
     identity = DEFAULT.run_identity()
+    assert identity == RunIdentity(Points(), Network(), 0, 1, 32)
+    assert hash(DEFAULT.with_(lr=0.5).run_identity()) == hash(identity)
     assert DEFAULT.with_(optimizer="sgd", lr=0.3, epochs=5).run_identity() == identity
     for changes in ({"seed": 1}, {"seeds": 2}, {"batch": 1}, {"width": 2}, {"xs": (0.0, 1.0, 3.0)}):
         assert DEFAULT.with_(**changes).run_identity() != identity

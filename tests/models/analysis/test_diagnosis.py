@@ -23,7 +23,7 @@ from models.analysis.search import search_experiment, search_starts
 from models.analysis.theory import CONSTANT, reference_floors
 from models.analysis.units import hidden_units
 from models.edges.query import from_query
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import MAX_PARAMETERS_TIMES_SEEDS, Experiment, Network, Points, Training
 from models.question.presets import PRESETS
 from models.run.run import Run
@@ -151,7 +151,7 @@ def test_search_is_the_best_of_starts_trained_one_by_one():
     experiment = link(LINKS[TOO_FEW]).with_(epochs=300)
     found = search_starts(experiment)
     assert found.starts == 64 and found.epochs == 300
-    one_by_one = [Trainer(experiment.with_(seed=s)).run(300)[0][-1, 0] for s in range(64)]
+    one_by_one = [trainer_for(experiment.with_(seed=s)).run(300)[0][-1, 0] for s in range(64)]
     assert found.best == pytest.approx(min(one_by_one), rel=1e-12)
 
 

@@ -12,7 +12,7 @@ from models.analysis.landscape import (
     loss_slice,
     slice_coordinates,
 )
-from models.engine.trainer import Trainer
+from models.engine.trainer import Trainer, trainer_for
 from models.experiment import Experiment, Network, Points, Training
 from models.question.presets import PRESETS
 
@@ -92,7 +92,7 @@ def test_slice_coordinates_are_symmetric_with_an_exact_zero():
 
 def _relu_trainer() -> Trainer:
     experiment = PRESETS["relu"].experiment.with_(depth=2, width=6, seeds=2)
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     trainer.run(50)
     return trainer
 
@@ -124,7 +124,7 @@ def test_loss_slice_matches_an_independent_numpy_forward_pass():
     d1, d2 = filter_normalised_directions(trainer, seed_index=1, direction_seed=3)
     weights = [w[1].numpy() for w in trainer.net.weights]
     biases = [b[1].numpy().reshape(-1) for b in trainer.net.biases]
-    points = trainer.experiment.points
+    points = trainer.identity.points
     for i, j in [(4, 4), (0, 0), (2, 7), (8, 3)]:
         moved = [w + alphas[j] * a.numpy() + betas[i] * b.numpy()
                  for w, a, b in zip(weights, d1, d2, strict=True)]
@@ -146,7 +146,7 @@ def test_loss_slice_centre_is_the_current_loss_of_a_linear_network_without_biase
     no-bias saddle network."""
     experiment = Experiment(network=Network(depth=1, width=3, activation="linear", bias=False),
                             training=Training(optimizer="sgd", lr=0.05, epochs=100))
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     trainer.run(20)
     _, _, losses = loss_slice(trainer, seed_index=0, steps=5)
     reported, _ = trainer.run(1)
@@ -156,7 +156,7 @@ def test_loss_slice_centre_is_the_current_loss_of_a_linear_network_without_biase
 def test_loss_slice_of_the_question_network_is_41_by_41_and_finite():
     """The default slice of the question's 1 -> 10 -> 1 network is a finite 41 x 41 grid (how
     long it takes is benchmarks/explain.py's)."""
-    trainer = Trainer(PRESETS["question"].experiment)
+    trainer = trainer_for(PRESETS["question"].experiment)
     trainer.run(10)
     _, _, losses = loss_slice(trainer, seed_index=0)
     assert losses.shape == (41, 41) and np.isfinite(losses).all()

@@ -19,7 +19,7 @@ from models.analysis.theory import (
     saxe_constants,
     saxe_curve,
 )
-from models.engine.trainer import Trainer
+from models.engine.trainer import Trainer, trainer_for
 from models.experiment import Experiment, Network, Points, Training
 
 QUESTION = Points()
@@ -117,7 +117,7 @@ def test_half_loss_is_the_curve_value_at_the_predicted_half_time():
 def _trainer(width: int, seed: int, lr: float, epochs: int) -> Trainer:
     network = Network(depth=1, width=width, activation="linear", init="torch", bias=False,
                       init_scale=1e-3)
-    return Trainer(Experiment(network=network, seed=seed,
+    return trainer_for(Experiment(network=network, seed=seed,
                               training=Training(optimizer="sgd", lr=lr, epochs=epochs)))
 
 

@@ -162,9 +162,9 @@ def test_malformed_values_warn_and_keep_the_default(key, text):
 
 
 def test_speed_auto_is_the_default_and_reads_back():
-    """speed=auto is the default pace (None), and auto and max are written back as words."""
+    """speed=auto is the default pace (AUTO), and auto and max are written back as words."""
     assert parsed(speed="auto") == (DEFAULT, [])
-    assert DEFAULT.training.speed is None
+    assert DEFAULT.training.speed is ex.AUTO
     assert to_query(parsed(speed="max")[0])["speed"] == "max"
     assert to_query(parsed(speed="250")[0])["speed"] == "250"
 
@@ -293,7 +293,7 @@ def experiments(draw) -> Experiment:
                           lr=draw(st.floats(*ex.LR_RANGE)),
                           epochs=draw(st.integers(*ex.EPOCHS_RANGE)),
                           batch=draw(st.integers(*ex.BATCH_RANGE)),
-                          speed=draw(st.one_of(st.none(), st.just(math.inf),
+                          speed=draw(st.one_of(st.just(ex.AUTO), st.just(math.inf),
                                                st.floats(*ex.SPEED_RANGE)))),
         seed=draw(st.integers(*ex.SEED_RANGE)), seeds=draw(st.integers(1, most_seeds)))
 

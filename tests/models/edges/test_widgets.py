@@ -73,7 +73,7 @@ def test_seeds_are_lowered_like_a_links_when_the_network_is_too_large_for_them()
 def test_whatever_widgets_send_the_values_used_are_within_the_experiments_bounds(raw):
     """Any raw values -> values an Experiment accepts, one warning at most per replaced value."""
     clean, warnings = clean_widget_values(raw)
-    experiment = ex.DEFAULT.with_(**{p.field: clean[p.key] for p in PARAMS if p.key in clean})
+    experiment = ex.DEFAULT.replaced({p.path: clean[p.key] for p in PARAMS if p.key in clean})
     network, training = experiment.network, experiment.training
     assert ex.DEPTH_RANGE[0] <= network.depth <= ex.DEPTH_RANGE[1]
     assert ex.WIDTH_RANGE[0] <= network.width <= ex.WIDTH_RANGE[1]

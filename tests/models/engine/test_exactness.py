@@ -17,7 +17,7 @@ from torch import nn
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.optimizers import FlatOptimizer
-from models.engine.trainer import Trainer
+from models.engine.trainer import Trainer, trainer_for
 from models.experiment import Experiment, Network, Points, Training
 
 STEPS = 100
@@ -64,7 +64,7 @@ def _experiment(activation: str, optimizer: str, depth: int, seeds: int = 1,
 
 def _reference_model(trainer: Trainer, k: int) -> nn.Sequential:
     """Returns nn.Sequential (float64) holding a copy of network k's current parameters."""
-    network = trainer.experiment.network
+    network = trainer.identity.network
     layers = []
     for layer, (w, b) in enumerate(zip(trainer.net.weights, trainer.net.biases, strict=True)):
         fan_out, fan_in = w.shape[1:]
@@ -97,7 +97,7 @@ def _reference_run(model: nn.Sequential, optimizer: str, lr: float, steps: int
 
 
 def _assert_same_run(experiment: Experiment) -> None:
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     references = [_reference_model(trainer, k) for k in range(experiment.seeds)]
     losses, norms = trainer.run(STEPS)
     assert losses.shape == norms.shape == (STEPS, experiment.seeds)
@@ -152,7 +152,7 @@ def test_minibatch_epochs_match_autograd():
     """Mini-batches: the same shuffles, one update per batch, and the epoch's loss is the
     size-weighted mean of its batch losses, each taken before its update."""
     experiment = _experiment("tanh", "adam", depth=1, batch=2)
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     model = _reference_model(trainer, 0)
     losses, norms = trainer.run(20)
     x = torch.tensor(POINTS.xs, dtype=torch.float64).reshape(-1, 1)
@@ -191,7 +191,7 @@ def test_hand_written_derivatives_match_autograd(activation):
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_backward_pass_matches_autograd(activation):
     """The engine's gradient of the MSE, for every network of a batch, equals autograd's."""
-    trainer = Trainer(_experiment(activation, "sgd", depth=2, seeds=3))
+    trainer = trainer_for(_experiment(activation, "sgd", depth=2, seeds=3))
     mse = trainer.net.loss_and_grad(trainer.x, trainer.y)
     x = torch.tensor(POINTS.xs, dtype=torch.float64).reshape(-1, 1)
     y = torch.tensor(POINTS.ys, dtype=torch.float64).reshape(-1, 1)

@@ -20,7 +20,7 @@ from torch import nn
 
 from models.engine.mlp import MLPBatch
 from models.engine.optimizers import FlatOptimizer
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import Experiment, Network, Points, Training
 from tests.keras_reference import FLOAT32_RTOL, keras, keras_fit, keras_model
 
@@ -54,7 +54,7 @@ class _Signs(keras.callbacks.Callback):
 
 def _engine_signs(experiment: Experiment) -> np.ndarray:
     """Returns the engine's hidden pre-activation signs (epochs, points, width), epoch by epoch."""
-    trainer, signs = Trainer(experiment), []
+    trainer, signs = trainer_for(experiment), []
     x = torch.tensor(experiment.points.xs, dtype=torch.float64).reshape(-1, 1)
     for _ in range(experiment.training.epochs):
         w, b = trainer.net.weights[0][0], trainer.net.biases[0][0]
@@ -68,7 +68,7 @@ def parity(points: str, activation: str, optimizer: str) -> tuple[float, int]:
     epochs it was taken: all of them, or for relu those before the first epoch where the two
     runs put some unit at some point on different sides of its kink."""
     experiment = _experiment(points, activation, optimizer)
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     model = keras_model(trainer)
     engine = trainer.run(EPOCHS)[0][:, 0]
     signs = _Signs(np.asarray(experiment.points.xs, dtype=np.float32).reshape(-1, 1))
@@ -96,7 +96,7 @@ def test_torch_style_rmsprop_would_fail_the_parity_check():
     """The check has teeth: torch's RMSprop (alpha 0.99, eps outside the root) on a Keras start
     is off by far more than the tolerance."""
     experiment = _experiment("six", "tanh", "rmsprop")
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     trainer.optimizer = FlatOptimizer("rmsprop", trainer.net.theta, keras=False)
     model = keras_model(trainer)
     engine = trainer.run(EPOCHS)[0][:, 0]

@@ -9,7 +9,7 @@ import torch
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.optimizers import OPTIMIZERS
-from models.engine.trainer import Trainer, shuffle_orders
+from models.engine.trainer import Trainer, shuffle_orders, trainer_for
 from models.experiment import QUESTION_XS, QUESTION_YS, Experiment, Network, Points, Training
 
 # Seven points of a curve: enough for mini-batches of 2 to leave a remainder batch of 1.
@@ -34,7 +34,7 @@ def linear_question(**changes) -> Experiment:
 def converged_linear() -> tuple[Trainer, np.ndarray]:
     """Returns the question's linear network trained to convergence, and its losses."""
     experiment = linear_question()
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     losses, _ = trainer.run(experiment.training.epochs)
     return trainer, losses
 
@@ -59,7 +59,7 @@ def test_effective_line_of_a_converged_linear_network_is_the_least_squares_line(
 
 def test_effective_line_predicts_what_the_network_predicts():
     """The folded line of a deep linear network gives the same outputs as its forward pass."""
-    trainer = Trainer(Experiment(network=Network(depth=3, width=5), seeds=3))
+    trainer = trainer_for(Experiment(network=Network(depth=3, width=5), seeds=3))
     trainer.run(20)
     grid = np.linspace(-2.0, 2.0, 9)
     slope, intercept = trainer.effective_line()
@@ -70,7 +70,7 @@ def test_effective_line_predicts_what_the_network_predicts():
 def test_linear_network_without_biases_converges_to_the_origin_line():
     """Without biases a linear network ends on lstsq's line through the origin, not the line."""
     experiment = linear_question(bias=False)
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     losses, _ = trainer.run(experiment.training.epochs)
     x, y = np.array(QUESTION_XS), np.array(QUESTION_YS)
     (slope,), *_ = np.linalg.lstsq(x[:, None], y, rcond=None)
@@ -82,7 +82,7 @@ def test_linear_network_without_biases_converges_to_the_origin_line():
 def test_relu_network_fits_the_three_points():
     """One ReLU hidden layer drives the question's loss below 1e-8."""
     experiment = Experiment().with_(activation="relu", lr=1e-2, epochs=1_000)
-    losses, _ = Trainer(experiment).run(experiment.training.epochs)
+    losses, _ = trainer_for(experiment).run(experiment.training.epochs)
     assert losses[-1, 0] < 1e-8
 
 
@@ -92,7 +92,7 @@ def test_every_activation_and_optimizer_trains(activation, optimizer):
     """Every activation with every optimizer trains 200 epochs with finite, falling losses."""
     experiment = Experiment(points=CURVE, network=Network(depth=2, width=6, activation=activation),
                             training=Training(optimizer=optimizer, lr=1e-3, epochs=200))
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     losses, grad_norms = trainer.run(200)
     assert losses.shape == grad_norms.shape == (200, 1)
     assert np.isfinite(losses).all() and np.isfinite(grad_norms).all()
@@ -104,8 +104,8 @@ def test_minibatch_training_is_deterministic_and_learns():
     """Mini-batches (batch < N) train, and the same experiment twice gives identical losses."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(lr=1e-2, epochs=200, batch=2), seeds=2)
-    first, first_norms = Trainer(experiment).run(200)
-    second, second_norms = Trainer(experiment).run(200)
+    first, first_norms = trainer_for(experiment).run(200)
+    second, second_norms = trainer_for(experiment).run(200)
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(first_norms, second_norms)
     assert (first[-1] < 0.5 * first[0]).all()
@@ -115,8 +115,8 @@ def test_minibatch_differs_from_full_batch():
     """A batch smaller than the data takes several steps an epoch, so the run differs."""
     full = Experiment(points=CURVE, training=Training(lr=1e-2, epochs=20, batch=32))
     mini = full.with_(batch=2)
-    full_losses, _ = Trainer(full).run(20)
-    mini_losses, _ = Trainer(mini).run(20)
+    full_losses, _ = trainer_for(full).run(20)
+    mini_losses, _ = trainer_for(mini).run(20)
     assert full_losses[0, 0] != mini_losses[0, 0] or full_losses[1, 0] != mini_losses[1, 0]
     assert mini_losses[-1, 0] < full_losses[-1, 0]  # four steps an epoch go further than one
 
@@ -125,7 +125,7 @@ def test_minibatch_epoch_loss_of_a_fixed_network_is_the_full_loss():
     """With lr tiny, an epoch's size-weighted mean batch loss equals the full-batch MSE."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(optimizer="sgd", lr=1e-6, epochs=1, batch=3))
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     prediction = trainer.predict(np.array(CURVE.xs))[0]
     expected = float(np.mean((prediction - np.array(CURVE.ys)) ** 2))
     losses, _ = trainer.run(1)
@@ -136,11 +136,11 @@ def test_seeds_are_independent_networks_equal_to_single_seed_runs():
     """seeds=K trains K different networks; network k equals a single run from seed + k."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(lr=1e-2, epochs=100), seed=7, seeds=3)
-    together, together_norms = Trainer(experiment).run(100)
+    together, together_norms = trainer_for(experiment).run(100)
     assert together.shape == (100, 3)
     assert len(set(together[0].tolist())) == 3  # different initial networks, different losses
     for k in range(3):
-        alone, alone_norms = Trainer(experiment.with_(seed=7 + k, seeds=1)).run(100)
+        alone, alone_norms = trainer_for(experiment.with_(seed=7 + k, seeds=1)).run(100)
         np.testing.assert_allclose(together[:, k], alone[:, 0], rtol=1e-12, atol=0)
         np.testing.assert_allclose(together_norms[:, k], alone_norms[:, 0], rtol=1e-12, atol=0)
 
@@ -150,9 +150,9 @@ def test_minibatch_seeds_equal_single_seed_runs():
     network shuffles with its own seed's generator."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(lr=1e-2, epochs=30, batch=2), seed=5, seeds=3)
-    together, together_norms = Trainer(experiment).run(30)
+    together, together_norms = trainer_for(experiment).run(30)
     for k in range(3):
-        alone, alone_norms = Trainer(experiment.with_(seed=5 + k, seeds=1)).run(30)
+        alone, alone_norms = trainer_for(experiment.with_(seed=5 + k, seeds=1)).run(30)
         np.testing.assert_allclose(together[:, k], alone[:, 0], rtol=1e-12, atol=0)
         np.testing.assert_allclose(together_norms[:, k], alone_norms[:, 0], rtol=1e-12, atol=0)
 
@@ -162,8 +162,8 @@ def test_minibatch_orders_do_not_depend_on_how_a_run_is_cut_into_chunks():
     drawn orders anywhere (1, 63, 64, 72): the losses are identical to the bit."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(lr=1e-2, epochs=200, batch=3), seed=2, seeds=2)
-    whole, _ = Trainer(experiment).run(200)
-    trainer = Trainer(experiment)
+    whole, _ = trainer_for(experiment).run(200)
+    trainer = trainer_for(experiment)
     pieces = np.concatenate([trainer.run(e)[0] for e in (1, 63, 64, 72)])
     np.testing.assert_array_equal(pieces, whole)
 
@@ -182,9 +182,9 @@ def test_each_epochs_order_is_a_uniformly_random_permutation():
 def test_same_seed_gives_same_run_and_other_seed_another():
     """The seed fixes the initial network: same seed, same losses; another seed, others."""
     experiment = Experiment(training=Training(lr=1e-2, epochs=10), seed=3)
-    a, _ = Trainer(experiment).run(10)
-    b, _ = Trainer(experiment).run(10)
-    c, _ = Trainer(experiment.with_(seed=4)).run(10)
+    a, _ = trainer_for(experiment).run(10)
+    b, _ = trainer_for(experiment).run(10)
+    c, _ = trainer_for(experiment.with_(seed=4)).run(10)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -206,7 +206,7 @@ def test_huge_learning_rate_diverges_and_returns_only_finite_epochs():
     points = Points((1000.0, 2000.0, 3000.0), (1.0, 2.0, 3.0))
     experiment = Experiment(points=points, network=Network(depth=0),
                             training=Training(optimizer="sgd", lr=10.0, epochs=100))
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     (w,), (b,) = trainer.effective_line()
     expected = numpy_gradient_descent(w, b, points.xs, points.ys, 10.0, 100)
     finite = next(i for i, loss in enumerate(expected) if not np.isfinite(loss))
@@ -220,7 +220,7 @@ def test_huge_learning_rate_diverges_and_returns_only_finite_epochs():
 def test_a_diverged_trainer_adds_no_more_epochs():
     """After divergence (x near 1e6, sgd lr 10), a further run returns nothing and stays put."""
     points = Points((1e6, -1e6, 5e5), (1.0, 2.0, 3.0))
-    trainer = Trainer(Experiment(points=points, training=Training(optimizer="sgd", lr=10.0)))
+    trainer = trainer_for(Experiment(points=points, training=Training(optimizer="sgd", lr=10.0)))
     first, _ = trainer.run(50)
     assert trainer.diverged and len(first) < 50 and trainer.epoch == len(first)
     again, again_norms = trainer.run(10)
@@ -232,12 +232,12 @@ def test_snapshot_and_restore_continue_a_run_exactly():
     """50 epochs, snapshot, restore into a fresh trainer, 50 more equals 100 straight."""
     experiment = Experiment(points=CURVE, network=Network(activation="tanh"),
                             training=Training(lr=1e-2, epochs=100, batch=3), seeds=2)
-    straight, straight_norms = Trainer(experiment).run(100)
-    first = Trainer(experiment)
+    straight, straight_norms = trainer_for(experiment).run(100)
+    first = trainer_for(experiment)
     head, head_norms = first.run(50)
     snapshot = first.snapshot()
     first.run(7)  # the snapshot is a copy: later training must not leak into it
-    second = Trainer(experiment)
+    second = trainer_for(experiment)
     second.restore(snapshot)
     tail, tail_norms = second.run(50)
     np.testing.assert_array_equal(np.vstack([head, tail]), straight)
@@ -248,13 +248,13 @@ def test_snapshot_and_restore_continue_a_run_exactly():
 def test_restore_keeps_a_changed_optimizer_and_learning_rate():
     """A snapshot taken after switching to momentum restores that optimizer, its state and lr."""
     experiment = Experiment(points=CURVE, training=Training(lr=1e-2, epochs=60))
-    straight = Trainer(experiment)
+    straight = trainer_for(experiment)
     straight.run(20)
     straight.set_training("momentum", 1e-3)
     straight.run(20)
     snapshot = straight.snapshot()
     expected, _ = straight.run(20)
-    other = Trainer(experiment)
+    other = trainer_for(experiment)
     other.restore(snapshot)
     continued, _ = other.run(20)
     np.testing.assert_array_equal(continued, expected)
@@ -262,7 +262,7 @@ def test_restore_keeps_a_changed_optimizer_and_learning_rate():
 
 def test_set_training_keeps_state_for_the_same_optimizer_and_resets_it_for_another():
     """Changing only lr keeps Adam's moments; switching optimizer starts fresh state."""
-    trainer = Trainer(Experiment(training=Training(lr=1e-2)))
+    trainer = trainer_for(Experiment(training=Training(lr=1e-2)))
     trainer.run(10)
     moments = trainer.optimizer.m.clone()
     trainer.set_training("adam", 1e-3)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.edges.query import from_query, to_query
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import QUESTION_XS, QUESTION_YS
 from models.question.presets import PRESETS
 
@@ -19,7 +19,7 @@ def question_floor() -> float:
 def final_losses(name: str) -> np.ndarray:
     """Returns every seed's loss after training the preset for all its epochs."""
     experiment = PRESETS[name].experiment
-    trainer = Trainer(experiment)
+    trainer = trainer_for(experiment)
     losses, _ = trainer.run(experiment.training.epochs)
     assert not trainer.diverged and len(losses) == experiment.training.epochs
     return losses[-1]
@@ -70,3 +70,18 @@ def test_deep_linear_preset_lands_on_the_same_floor():
     """Four linear hidden layers end within 0.1% of the question's floor."""
     assert PRESETS["deep_linear"].experiment.network.depth > 1
     assert final_losses("deep_linear") == pytest.approx([question_floor()], rel=1e-3)
+
+
+def test_the_questions_experiment_is_defined_once_and_compared_by_value():
+    """The question preset, the defaults and the printed log's model are one experiment: equal by
+    value, and the log's comparison follows any change of the points or the network."""
+    from models.experiment import DEFAULT, QUESTION, Network
+    from models.question.printed_log import is_students_model
+
+    assert PRESETS["question"].experiment == QUESTION == DEFAULT
+    assert QUESTION.network == Network(depth=1, width=10, activation="linear", init="keras",
+                                       bias=True, init_scale=1.0)
+    assert is_students_model(QUESTION.with_(lr=1e-4, seed=7, epochs=5))
+    for change in ({"width": 11}, {"init": "torch"}, {"init_scale": 0.5}, {"bias": False},
+                   {"ys": (0.0, 0.0, 0.0)}):
+        assert not is_students_model(QUESTION.with_(**change))

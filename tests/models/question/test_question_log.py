@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.question.presets import LOG_SEED, PRESETS
 from models.question.printed_log import LOG_FILE, PrintedLog, is_students_model, log_csv, printed_log
 from models.question.reproduce import (
     CODE_LR,
     LEARNING_RATES,
-    Replay,
+    Reproduction,
     first_epoch_loss,
-    replay,
+    reproduce,
     rounding_log_error,
     verdict,
 )
@@ -49,7 +49,7 @@ def test_log_preset_starts_like_the_student_and_its_seed_is_the_first_such():
     experiment = PRESETS["question_log"].experiment
     assert experiment.seed == LOG_SEED and is_students_model(experiment)
     assert round(first_epoch_loss(experiment), 4) == 0.0084
-    earlier = Trainer(experiment.with_(seed=0, seeds=LOG_SEED)).run(1)[0][0]
+    earlier = trainer_for(experiment.with_(seed=0, seeds=LOG_SEED)).run(1)[0][0]
     assert not np.any(np.round(earlier, 4) == 0.0084)
 
 
@@ -58,10 +58,10 @@ def test_ten_times_the_codes_rate_reproduces_the_log():
     rounding's log-error of the log, lr 1e-5 far from it, and the verdict says so."""
     log, experiment = printed_log(), PRESETS["question_log"].experiment
     assert LEARNING_RATES == (CODE_LR, 10 * CODE_LR) and CODE_LR == 1e-5
-    slow, fast = (replay(experiment, lr, log) for lr in LEARNING_RATES)
+    slow, fast = (reproduce(experiment, lr, log) for lr in LEARNING_RATES)
     assert fast.rms_log_error < 2 * rounding_log_error(log) < slow.rms_log_error / 10
-    # independently of replay(): the epoch-91 loss of a plain trainer run at 1e-4
-    direct = Trainer(experiment.with_(lr=1e-4)).run(91)[0][-1, 0]
+    # independently of reproduce(): the epoch-91 loss of a plain trainer run at 1e-4
+    direct = trainer_for(experiment.with_(lr=1e-4)).run(91)[0][-1, 0]
     assert round(direct, 4) == 0.0057 and fast.losses[-1] == direct
     text = verdict([slow, fast], log)
     assert text.startswith("From this start, **lr 0.0001 reproduces the printed log**")
@@ -77,10 +77,10 @@ def test_verdict_says_only_what_the_numbers_support():
     """Both rates within rounding: the log cannot tell; one within rounding: it reproduces the log
     within its rounding; neither close: neither reproduces it."""
     log = _log([0.0084, 0.0080])
-    exact = Replay(1e-4, np.array([0.00841, 0.00799]), 2, 0.001)
-    also = Replay(1e-5, np.array([0.00838, 0.00802]), 2, 0.002)
-    far = Replay(1e-5, np.array([0.02, 0.03]), 0, 1.0)
-    farther = Replay(1e-4, np.array([0.04, 0.05]), 0, 1.5)
+    exact = Reproduction(1e-4, np.array([0.00841, 0.00799]), 2, 0.001)
+    also = Reproduction(1e-5, np.array([0.00838, 0.00802]), 2, 0.002)
+    far = Reproduction(1e-5, np.array([0.02, 0.03]), 0, 1.0)
+    farther = Reproduction(1e-4, np.array([0.04, 0.05]), 0, 1.5)
     assert "cannot tell them apart" in verdict([exact, also], log)
     assert verdict([exact, far], log).startswith(
         "From this start, **lr 0.0001 reproduces the printed log** within its rounding.")
@@ -112,6 +112,6 @@ def test_keras_itself_reproduces_the_log_at_ten_times_the_codes_rate():
     log = printed_log()
     for lr, reproduces in ((1e-4, True), (1e-5, False)):
         experiment = PRESETS["question_log"].experiment.with_(lr=lr, epochs=91)
-        losses = keras_fit(keras_model(Trainer(experiment)), experiment)
+        losses = keras_fit(keras_model(trainer_for(experiment)), experiment)
         assert bool(round(float(losses[-1]), 4) == log.losses[-1]) is reproduces
         assert round(float(losses[0]), 4) == log.losses[0]

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from models.engine.trainer import Trainer
+from models.engine.trainer import trainer_for
 from models.experiment import Experiment, Points, Training
-from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, History
-from models.run.run import Run
+from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, Event, History
+from models.run.run import Change, LinePoint, Run
 
 BASE = Experiment(training=Training(lr=1e-2, epochs=100))
 
@@ -21,6 +21,19 @@ def test_new_learning_rate_keeps_the_run_and_marks_the_epoch():
     assert run.history.events == [(40, "lr=0.001")]
     assert run.schedule == ((0, "adam", 1e-2), (40, "adam", 1e-3))
     assert run.trainer.lr == 1e-3
+
+
+def test_a_mid_run_change_leaves_no_stale_setting_in_the_trainer():
+    """After a change of lr and optimizer, every lr and optimizer the trainer holds is the new one:
+    it keeps the run's identity, never an Experiment or Training that could go stale."""
+    run = Run(BASE)
+    run.advance(20)
+    run.update(BASE.with_(optimizer="sgd", lr=1e-3))
+    kept = vars(run.trainer).values()
+    assert not any(isinstance(value, (Experiment, Training)) for value in kept)
+    assert run.trainer.identity == BASE.run_identity() == run.experiment.run_identity()
+    assert (run.trainer.optimizer.name, run.trainer.lr) == ("sgd", 1e-3)
+    assert run.trainer.snapshot()["lr"] == 1e-3 and run.trainer.snapshot()["optimizer"] == "sgd"
 
 
 def test_new_optimizer_keeps_the_run_and_marks_the_epoch():
@@ -39,7 +52,7 @@ def test_change_takes_effect_from_the_next_epoch():
     run.advance(30)
     run.update(BASE.with_(optimizer="momentum", lr=1e-3))
     run.advance(30)
-    reference = Trainer(BASE)
+    reference = trainer_for(BASE)
     head, _ = reference.run(30)
     reference.set_training("momentum", 1e-3)
     tail, _ = reference.run(30)
@@ -157,7 +170,7 @@ def test_divergence_is_recorded_at_the_first_non_finite_epoch():
     """A diverging run finishes, and diverged_at is the 1-based epoch of the first bad loss."""
     points = Points((1000.0, 2000.0, 3000.0), (1.0, 2.0, 3.0))
     experiment = Experiment(points=points, training=Training(optimizer="sgd", lr=10.0, epochs=100))
-    reference = Trainer(experiment)
+    reference = trainer_for(experiment)
     finite, _ = reference.run(100)
     run = Run(experiment)
     run.advance(100)
@@ -218,3 +231,21 @@ def test_key_changes_with_epoch_and_schedule_but_not_with_total_epochs():
     other = Run(BASE)
     other.update(BASE.with_(lr=0.5))
     assert other.key(8) != key
+
+
+def test_schedule_trajectory_and_key_name_their_parts():
+    """Schedule entries, line samples and the cache key are named: what each part is reads off
+    the type, and equal runs still give equal, hashable keys."""
+    run = Run(BASE)
+    run.advance(10)
+    run.update(BASE.with_(lr=1e-3))
+    assert run.schedule[-1] == Change(epoch=10, optimizer="adam", lr=1e-3)
+    assert run.history.events[-1] == Event(epoch=10, label="lr=0.001")
+    point = run.trajectory[-1]
+    assert isinstance(point, LinePoint) and point.epoch == 10
+    np.testing.assert_array_equal(point.slopes, run.trainer.effective_line()[0])
+    twin = Run(BASE)
+    twin.advance(10)
+    twin.update(BASE.with_(lr=1e-3))
+    assert run.key(4) == twin.key(4) and hash(run.key(4)) == hash(twin.key(4))
+    assert run.key(4).schedule == run.schedule and run.key(4).epoch == 10
