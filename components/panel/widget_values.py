@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import state as S
 from components.streamlit_internals import REJECTED, SENT, guard_widget_states
-from models.edges.widgets import SETTING_KEYS, clean_widget_values
+from models.edges.widgets import SETTING_KEYS, read_widget_values
 from models.experiment import AUTO, Speed
 from models.run.pace import MAX, RUN_SECONDS
 
@@ -45,25 +45,10 @@ def repair_widget_values() -> None:
     once a script run, before any setting's widget is drawn."""
     sent = st.session_state.pop(SENT, None)
     rejected = st.session_state.pop(REJECTED, [])
-    # What a widget now holds is Streamlit's reading of what was sent, which may already have
-    # replaced a bad value (a number input resets one out of range to its minimum), or a
-    # callback's value (a preset) that rightly wins over what was sent. So a sent value that
-    # parses is left to Streamlit, and one that does not is replaced by our reading of it: its
-    # nearest bound, or the value the last run used.
-    last = st.session_state.get(S.LAST_SETTINGS, {})
-    current = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}
-    clean, warnings = clean_widget_values(current, fallback=last, labels=LABELS)
-    for key, value in (sent or {}).items():
-        if key in SETTING_KEYS:
-            used, problems = clean_widget_values({key: _one(value)},
-                                                 fallback={**clean, **last}, labels=LABELS)
-            clean.update(used if problems else {})
-            warnings += problems
-    # Seeds again, for the sizes now in use (parameters x seeds within the server's limit).
-    sizes, size_warnings = clean_widget_values(
-        {key: clean[key] for key in (S.DEPTH, S.WIDTH, S.SEEDS) if key in clean}, labels=LABELS)
-    clean.update(sizes)
-    warnings += size_warnings
+    readings = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}
+    clean, warnings = read_widget_values(
+        readings, {key: _one(value) for key, value in (sent or {}).items()},
+        last=st.session_state.get(S.LAST_SETTINGS, {}), labels=LABELS)
     for key, value in clean.items():
         if key not in st.session_state or st.session_state[key] != value:
             st.session_state[key] = value

@@ -60,6 +60,29 @@ def shown(value: object) -> str:
     return quoted(str(value) if not isinstance(value, str) else value)
 
 
+def _read(key: str, value: object, fallback: object, labels: Mapping[str, str]) -> tuple[object, str | None]:
+    """Returns (the value to use, a warning or None) for one setting's widget value, read as its
+    link value is: out of range becomes the nearest bound, anything unusable the fallback."""
+    param, label = _BY_KEY[key], labels.get(key, key)
+    try:
+        return param.parse(_text(value, DEFAULTS[key], param.show)), None
+    except Clamped as c:
+        return c.value, f"{label} `{shown(value)}`: {c}; used {param.show(c.value)}."
+    except Invalid as e:
+        return fallback, f"{label} `{shown(value)}`: {e}; used {param.show(fallback)}."
+
+
+def _bounded_seeds(clean: dict[str, object]) -> list[str]:
+    """Lowers clean["seeds"], as for a link, when parameters x seeds exceed the server's limit;
+    returns the warnings. Changes `clean`."""
+    if not {"depth", "width", "seeds"} <= clean.keys():
+        return []
+    settings = {_BY_KEY[k].path: v for k, v in clean.items()}
+    bounded, warnings = bounded_size(ex.DEFAULT.replaced(settings))
+    clean["seeds"] = bounded.seeds
+    return warnings
+
+
 def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object] | None = None,
                         labels: Mapping[str, str] | None = None) -> tuple[dict[str, object],
                                                                          list[str]]:
@@ -70,25 +93,40 @@ def clean_widget_values(raw: Mapping[str, object], fallback: Mapping[str, object
     number of seeds is lowered, as for a link, when parameters x seeds exceed the server's limit.
     """
     fallback = {**DEFAULTS, **(fallback or {})}
-    labels = labels or {}
     clean: dict[str, object] = {}
     warnings: list[str] = []
     for key, value in raw.items():
-        param = _BY_KEY.get(key)
-        if param is None:
-            continue
-        label = labels.get(key, key)
-        try:
-            clean[key] = param.parse(_text(value, DEFAULTS[key], param.show))
-        except Clamped as c:
-            clean[key] = c.value
-            warnings.append(f"{label} `{shown(value)}`: {c}; used {param.show(c.value)}.")
-        except Invalid as e:
-            clean[key] = fallback[key]
-            warnings.append(f"{label} `{shown(value)}`: {e}; used {param.show(fallback[key])}.")
-    if {"depth", "width", "seeds"} <= clean.keys():
-        settings = {_BY_KEY[k].path: v for k, v in clean.items()}
-        bounded, size_warnings = bounded_size(ex.DEFAULT.replaced(settings))
-        clean["seeds"] = bounded.seeds
-        warnings += size_warnings
-    return clean, warnings
+        if key in _BY_KEY:
+            clean[key], warning = _read(key, value, fallback[key], labels or {})
+            warnings += [warning] if warning else []
+    return clean, warnings + _bounded_seeds(clean)
+
+
+def read_widget_values(readings: Mapping[str, object], sent: Mapping[str, object],
+                       last: Mapping[str, object],
+                       labels: Mapping[str, str] | None = None) -> tuple[dict[str, object], list[str]]:
+    """Returns (the values to use, a warning for each value replaced) from Streamlit's readings
+    of the settings' widgets and the values the browser sent for them, both keyed by widget key;
+    `last` holds the values the last run used. One pass over the settings; seeds bounded last.
+
+    A reading is Streamlit's own reading of what was sent, which may already have replaced a
+    bad value (a number input resets one out of range to its minimum), or a callback's value (a
+    preset) that rightly wins over what was sent. So a sent value that reads cleanly is left to
+    the reading, and one that does not replaces it as a link's would: its nearest bound, or the
+    value the last run used (the reading where there was no last run).
+    """
+    labels = labels or {}
+    clean: dict[str, object] = {}
+    warnings: list[str] = []
+    for key in _BY_KEY:
+        if key in readings:
+            fallback = last.get(key, DEFAULTS[key])
+            clean[key], warning = _read(key, readings[key], fallback, labels)
+            warnings += [warning] if warning else []
+        if key in sent:
+            fallback = last.get(key, clean.get(key, DEFAULTS[key]))
+            value, warning = _read(key, sent[key], fallback, labels)
+            if warning:
+                clean[key] = value
+                warnings.append(warning)
+    return clean, warnings + _bounded_seeds(clean)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from models import experiment as ex
 from models.edges.query import PARAMS
-from models.edges.widgets import DEFAULTS, SETTING_KEYS, clean_widget_values
+from models.edges.widgets import DEFAULTS, SETTING_KEYS, clean_widget_values, read_widget_values
 
 
 def test_every_link_setting_is_a_widget_setting_with_the_experiments_default():
@@ -82,3 +82,34 @@ def test_whatever_widgets_send_the_values_used_are_within_the_experiments_bounds
     assert ex.SEEDS_RANGE[0] <= experiment.seeds <= ex.SEEDS_RANGE[1]
     assert type(network.bias) is bool and type(training.epochs) is int
     assert len(warnings) <= len(raw) + 1
+
+
+def test_a_sent_value_that_reads_cleanly_is_left_to_streamlits_reading():
+    """A preset's callback set width 3 after the browser sent 7: the reading (3) wins, no warning."""
+    clean, warnings = read_widget_values({"width": 3}, {"width": 7}, last={"width": 5})
+    assert clean == {"width": 3} and warnings == []
+
+
+def test_a_sent_value_out_of_range_replaces_the_reading_with_its_nearest_bound():
+    """Epochs 10**9 sent, which a number input would have reset to its minimum: the bound is used."""
+    clean, warnings = read_widget_values({"epochs": 1}, {"epochs": 10**9}, last={"epochs": 500},
+                                         labels={"epochs": "Epochs"})
+    assert clean == {"epochs": 100_000}
+    assert warnings == ["Epochs `1000000000`: the value must be between 1 and 100000; used 100000."]
+
+
+@pytest.mark.parametrize(("last", "used"), [({"lr": 0.5}, 0.5), ({}, 0.01)])
+def test_an_unusable_sent_value_falls_back_to_the_last_runs_value_else_the_reading(last, used):
+    """NaN sent for the learning rate: the last run's value, or Streamlit's reading without one."""
+    clean, warnings = read_widget_values({"lr": 0.01}, {"lr": float("nan")}, last=last)
+    assert clean == {"lr": used}
+    assert len(warnings) == 1 and "not a finite number" in warnings[0]
+
+
+def test_seeds_are_bounded_once_for_the_sizes_in_use():
+    """Width 256 sent at depth 8 with 64 seeds: one warning, seeds lowered to fit the server."""
+    readings = {"depth": 8, "width": 256, "seeds": 64}
+    clean, warnings = read_widget_values(readings, {"width": 256}, last={})
+    per_network = ex.Network(depth=8, width=256).parameter_count()
+    assert clean["seeds"] == ex.MAX_PARAMETERS_TIMES_SEEDS // per_network
+    assert len(warnings) == 1 and "seeds" in warnings[0]
