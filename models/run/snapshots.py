@@ -77,12 +77,13 @@ class Snapshots:
         self.kept: list[Snapshot] = [first]
         # a snapshot of this run is as large as the first: as many as fit in the budget
         self.capacity = int(max(1, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // first.nbytes - 1)))
-        self._epochs: tuple[int, np.ndarray] = (0, np.empty(0, dtype=np.int64))
+        # the epochs to keep for a run of `_total` epochs, worked out again when the setting changes
+        self._total, self._epochs = 0, np.empty(0, dtype=np.int64)
 
     def _wanted(self, total: int) -> np.ndarray:
-        if self._epochs[0] != total:  # the epochs setting changed: so does the spread
-            self._epochs = (total, snapshot_epochs(total, self.capacity))
-        return self._epochs[1]
+        if self._total != total:  # the epochs setting changed: so does the spread
+            self._total, self._epochs = total, snapshot_epochs(total, self.capacity)
+        return self._epochs
 
     def next_epoch(self, epoch: int, total: int) -> int:
         """Returns the next epoch after `epoch` to keep a snapshot of (`total` past the last)."""
