@@ -12,9 +12,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import palette as P
 from components import state as S
 from components.explain.search import searched
-from components.figures.charts import FLOOR, Decorations, downsample_index, level_line
+from components.figures.charts import Decorations, downsample_index, level_line
 from components.figures.explanation import (
     grad_norm_figure,
     landscape_figure,
@@ -59,14 +60,15 @@ def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations
     best = searched(run)
     if best is not None and (best.best > 0 or not log_y):
         parts.traces.append(level_line(best.best, f"best of {best.starts} starts "
-                                       f"{best.best:.3e} (an estimate)", FLOOR, "dot", epochs))
+                                       f"{best.best:.3e} (an estimate)", P.ESTIMATE, P.ESTIMATE_DASH,
+                                       epochs))
     u0 = saxe_start(run)
     if u0 is not None:
         curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
         keep = downsample_index(curve)
         parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
                                  mode="lines", name="theory: Saxe et al. (2014)",
-                                 line=dict(color="#e67e22", dash="dash", width=2)))
+                                 line=dict(color=P.THEORY, dash=P.THEORY_DASH, width=2)))
     return parts, plateaus
 
 
