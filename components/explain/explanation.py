@@ -8,6 +8,8 @@ words, what the student is looking at right now.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -23,6 +25,7 @@ from components.figures.explanation import (
     reference_decorations,
     slice_figure,
 )
+from components.page_style import VISUALLY_HIDDEN
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
 from models.analysis.floors import Floors
 from models.analysis.landscape import loss_slice
@@ -72,14 +75,24 @@ def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations
     return parts, plateaus
 
 
-def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
-    """Returns the diagnosis sentence (it begins with its label, in bold), or what to do first."""
+def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> tuple[str | None, str]:
+    """Returns the diagnosis's label (None before there is one) and its sentence (it begins with
+    the label, in bold), or what to do first."""
     found = diagnosis(run, floors, plateaus)
     if found is None:
         bound = "" if floors.exact else f" (only a lower bound: {floors.why})"
-        return (f"Press Play. This network cannot go below its floor, the {floors.label}'s "
-                f"MSE{bound}.")
-    return found.text
+        return None, (f"Press Play. This network cannot go below its floor, the "
+                      f"{floors.label}'s MSE{bound}.")
+    return found.label, found.text
+
+
+def announcement(label: str | None) -> str:
+    """Returns the markdown of the diagnosis's polite live region: out of sight, its label only,
+    so a screen reader speaks when the label changes and never at a frame that only moved the
+    numbers (the sentence beside it is read on demand)."""
+    text = f"Diagnosis: {label}." if label else "No diagnosis yet."
+    return (f'<div aria-live="polite" aria-atomic="true" class="{VISUALLY_HIDDEN}">'
+            f"{html.escape(text)}</div>")
 
 
 def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:

@@ -33,6 +33,7 @@ from models.run.snapshots import predict
 # slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
 # loss chart and the readouts need. A paused or finished run always gets them.
 EXPLAIN_EVERY = 1.0
+STATUS_HEADING = "## "  # the status line's markdown prefix
 
 
 def sci(value: float | None) -> str:
@@ -48,6 +49,7 @@ class LiveView:
         self.status = st.empty()
         self.replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed to
         self.story = st.empty()
+        self.announced = st.empty()  # the diagnosis's label, in a polite live region
         self.bus = UpdateBus()  # the charts' changes of each redraw travel in it together
         self.readouts = [column.empty() for column in st.columns(4)]
         if not floors.exact:
@@ -115,7 +117,8 @@ class LiveView:
             loss = float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
             seed_losses, when = replayed.losses, "replayed"
         text = status_text(run, self.ready)
-        self._show("status", text, lambda: self.status.markdown(f"#### {text}"))
+        # A level-2 heading: the page's outline goes title (h1), status (h2), "Why it stops" (h3)
+        self._show("status", text, lambda: self.status.markdown(f"{STATUS_HEADING}{text}"))
         loss_slot, floor_slot, gap_slot, seeds_slot = self.readouts
         value = sci(loss)
         self._show("loss", value, lambda: loss_slot.metric(
@@ -150,10 +153,13 @@ class LiveView:
     def _draw_story(self, run: Run, plateaus: list) -> None:
         # With every redraw, as the readouts: its numbers (the gap, the loss) must be the ones
         # the readouts beside it show (a story drawn once a second quoted a gap 0.5 s old).
-        narrative = explanation.narrative(run, self.floors, plateaus)
+        label, narrative = explanation.narrative(run, self.floors, plateaus)
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         self._show("story", narrative, lambda: self.story.markdown(narrative))
+        region = explanation.announcement(label)
+        self._show("announced", region,
+                   lambda: self.announced.markdown(region, unsafe_allow_html=True))
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:

@@ -59,6 +59,9 @@ def test_text_colours_reach_4_5_to_1_and_lines_3_to_1():
     marker colour drawn on the white plot reaches 3:1."""
     assert contrast(P.TEXT) >= 4.5 and contrast(P.TEXT, P.SECONDARY_BACKGROUND) >= 4.5
     assert contrast(P.WHITE, P.PRIMARY) >= 4.5
+    red, green, blue = (round(0.16 * int(P.PRIMARY[i:i + 2], 16) + 0.84 * 255) for i in (1, 3, 5))
+    # a selected segmented control: the primary on the primary at 16% over white
+    assert contrast(P.PRIMARY, f"#{red:02x}{green:02x}{blue:02x}") >= 4.5
     lines = [P.LOSS, P.FLOOR, P.LINEAR, P.REFERENCE, P.ESTIMATE, P.THEORY, P.CHANGE,
              P.REPLAY_MARK, P.GRAD_NORM, P.LOG_MARKER, P.LOG_REPLAY,
              *(colour for colour, _, _ in P.COMPARED),
