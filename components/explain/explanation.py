@@ -8,8 +8,6 @@ words, what the student is looking at right now.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,7 +23,6 @@ from components.figures.explanation import (
     reference_decorations,
     slice_figure,
 )
-from components.page_style import VISUALLY_HIDDEN
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
 from models.analysis.floors import Floors
 from models.analysis.landscape import loss_slice
@@ -87,12 +84,10 @@ def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> tuple[str | 
 
 
 def announcement(label: str | None) -> str:
-    """Returns the markdown of the diagnosis's polite live region: out of sight, its label only,
-    so a screen reader speaks when the label changes and never at a frame that only moved the
-    numbers (the sentence beside it is read on demand)."""
-    text = f"Diagnosis: {label}." if label else "No diagnosis yet."
-    return (f'<div aria-live="polite" aria-atomic="true" class="{VISUALLY_HIDDEN}">'
-            f"{html.escape(text)}</div>")
+    """Returns what the diagnosis's polite live region says: its label only, so a screen reader
+    speaks when the label changes and never at a frame that only moved the numbers (the
+    sentence, with them, is read on demand)."""
+    return f"Diagnosis: {label}." if label else "No diagnosis yet."
 
 
 def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:

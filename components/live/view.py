@@ -49,7 +49,6 @@ class LiveView:
         self.status = st.empty()
         self.replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed to
         self.story = st.empty()
-        self.announced = st.empty()  # the diagnosis's label, in a polite live region
         self.bus = UpdateBus()  # the charts' changes of each redraw travel in it together
         self.readouts = [column.empty() for column in st.columns(4)]
         if not floors.exact:
@@ -157,9 +156,8 @@ class LiveView:
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         self._show("story", narrative, lambda: self.story.markdown(narrative))
-        region = explanation.announcement(label)
-        self._show("announced", region,
-                   lambda: self.announced.markdown(region, unsafe_allow_html=True))
+        spoken = explanation.announcement(label)  # in the page's polite live region
+        self._show("announced", spoken, lambda: self.bus.announce(spoken))
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
