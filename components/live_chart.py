@@ -37,10 +37,10 @@ from components.streamlit_internals import BROWSER_DETAILS, PLOTLY_CHUNK
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 3}}
 DEFAULT_HEIGHT = 450  # pixels, Plotly's own default, for a figure that does not say
 
-# The plot is an image to a screen reader (its SVG says nothing useful), named by the chart's
+# The plot is a figure (not an image: its modebar has buttons), named by the chart's
 # `alt` and described by the numbers it shows now, in a paragraph only screen readers read.
 _HOST = st.components.v2.component(
-    "plateau_live_chart", html='<div class="plateau-live-chart" role="img"></div>'
+    "plateau_live_chart", html='<div class="plateau-live-chart" role="figure"></div>'
                                f'<p class="plateau-chart-numbers {VISUALLY_HIDDEN}"></p>',
     css=".plateau-live-chart { width: 100%; height: 100%; }",
     js=(Path(__file__).with_name("live_chart.js")).read_text(),

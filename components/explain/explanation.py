@@ -16,6 +16,7 @@ from components import palette as P
 from components import state as S
 from components.explain.search import searched
 from components.figures.charts import Decorations, downsample_index, level_line
+from components.figures.descriptions import grad_norm_numbers, landscape_numbers, slice_numbers
 from components.figures.explanation import (
     grad_norm_figure,
     landscape_figure,
@@ -24,7 +25,7 @@ from components.figures.explanation import (
     slice_figure,
 )
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
-from models.analysis.floors import Floors
+from models.analysis.floors import Floors, least_squares_line, polynomial_floor
 from models.analysis.landscape import loss_slice
 from models.analysis.plateaus import Plateau, find_plateaus
 from models.analysis.theory import (
@@ -117,15 +118,19 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
     cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
 
 
-def line_landscape(run: Run, shown: Snapshot | None = None) -> go.Figure:
+def line_landscape(run: Run, shown: Snapshot | None = None
+                   ) -> tuple[go.Figure, str]:
     """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
-    now or, replaying, up to the snapshot `shown`, where it ends."""
+    now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words."""
     path = run.trajectory if shown is None else \
         [p for p in run.trajectory if p[0] < shown.epoch] + [(shown.epoch, shown.slopes,
                                                               shown.intercepts)]
     slopes = np.array([s for _, s, _ in path])
     intercepts = np.array([b for _, _, b in path])
-    return landscape_figure(run.experiment.points, slopes, intercepts)
+    figure = landscape_figure(run.experiment.points, slopes, intercepts)
+    points = run.experiment.points  # the star the landscape draws: the line with an intercept
+    return figure, landscape_numbers(float(np.median(slopes[-1])), float(np.median(intercepts[-1])),
+                                     least_squares_line(points), polynomial_floor(points, 1))
 
 
 def render_saxe_readouts(run: Run) -> None:
@@ -146,12 +151,14 @@ def render_saxe_readouts(run: Run) -> None:
 
 def _slice_request(run: Run) -> None:
     alphas, betas, losses = loss_slice(run.trainer, 0)
-    st.session_state[S.SLICE] = (run.serial, run.epoch, slice_figure(alphas, betas, losses))
+    figure = slice_figure(alphas, betas, losses)
+    figure.layout.meta = slice_numbers(alphas, betas, losses)  # its words travel with it
+    st.session_state[S.SLICE] = (run.serial, run.epoch, figure)
 
 
 def render_slice(run: Run) -> go.Figure | None:
     """Draws the button for a loss slice around the current weights; returns the last slice of
-    this run, if one was asked for."""
+    this run, if one was asked for (its numbers in words in its layout's `meta`)."""
     st.button("Slice the loss around the current weights", key="slice", on_click=_slice_request,
               args=(run,), icon=":material/grid_on:",
               help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
@@ -162,6 +169,7 @@ def render_slice(run: Run) -> go.Figure | None:
     return None
 
 
-def grad_norm_chart(run: Run) -> go.Figure:
-    """Returns the gradient norm chart of the run."""
-    return grad_norm_figure(run.history.epochs, run.history.grad_norm)
+def grad_norm_chart(run: Run) -> tuple[go.Figure, str]:
+    """Returns the gradient norm chart of the run and its numbers in words."""
+    epochs, norms = run.history.epochs, run.history.grad_norm
+    return grad_norm_figure(epochs, norms), grad_norm_numbers(epochs, norms)

@@ -19,6 +19,7 @@ from components.explain import explanation
 from components.explain.question_log import log_decorations
 from components.explain.units_view import UnitsView
 from components.figures.charts import fit_figure, loss_figure, prediction_grid
+from components.figures.descriptions import fit_numbers, loss_numbers
 from components.live.compare import compared_curves
 from components.live.player import status_text
 from components.live.replay import render_replay, replay_mark
@@ -82,7 +83,8 @@ class LiveView:
                 sliced = explanation.render_slice(run)
                 if sliced is not None:
                     st.plotly_chart(sliced, config=PLOTLY_CONFIG, key="slice_chart",
-                                    alt="Loss slice around the current weights")
+                                    alt=f"Loss slice around the current weights. "
+                                        f"{sliced.layout.meta}")
         with side_column:
             st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
             self.grad_chart = LiveChart("grad_norm", self.bus, rank=3,
@@ -140,13 +142,16 @@ class LiveView:
             extra.extend(replay_mark(replayed.epoch))
         figure = loss_figure(history, floors, self.log_y, run.experiment.training.epochs,
                              self.compared, extra)
-        self.loss_chart.draw(figure)
-        xs = np.asarray(run.experiment.points.xs)
+        epoch = history.count if replayed is None else replayed.epoch
+        self.loss_chart.draw(figure, loss_numbers(
+            epoch, run.experiment.training.epochs, loss,
+            "floor" if floors.exact else "lower bound of the floor", floor_text, gap))
+        xs, ys = np.asarray(run.experiment.points.xs), np.asarray(run.experiment.points.ys)
         grid = prediction_grid(xs)
         curves = run.trainer.predict(grid) if replayed is None else \
             predict(run.experiment.network, replayed.weights, grid)
-        self.fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid, curves,
-                                       floors, figure.layout.height))
+        self.fit_chart.draw(fit_figure(xs, ys, grid, curves, floors, figure.layout.height),
+                            fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line))
         return plateaus
 
     def _draw_story(self, run: Run, plateaus: list) -> None:
@@ -163,8 +168,8 @@ class LiveView:
         if self.linear:
             with self.line_readouts.container():
                 explanation.render_line_readouts(run, self.floors, self.replayed)
-            self.landscape_chart.draw(explanation.line_landscape(run, self.replayed))
-        self.grad_chart.draw(explanation.grad_norm_chart(run))
+            self.landscape_chart.draw(*explanation.line_landscape(run, self.replayed))
+        self.grad_chart.draw(*explanation.grad_norm_chart(run))
         if self.units:
             self.units.draw(run, self.replayed)
         with self.saxe.container():

@@ -65,3 +65,31 @@ def test_axe_finds_nothing_unexplained(new_page, name):
     assert not unexplained, "\n".join(
         f"{v['rule']} ({v['impact']}) at {v['target']}: {v['html']}\n  {v['summary']}"
         for v in unexplained)
+
+
+_CHART_WORDS = """() => [...document.querySelectorAll('.plateau-live-chart')].map(div => ({
+    role: div.getAttribute('role'), label: div.getAttribute('aria-label'),
+    words: (document.getElementById(div.getAttribute('aria-describedby')) || {}).textContent}))"""
+
+
+def test_every_chart_is_a_figure_described_by_its_current_numbers(new_page):
+    """Each live chart is role="figure" with a name and a description holding its numbers; the loss
+    chart's follows the run to its last epoch and the Loss readout."""
+    page = new_page("/?preset=relu&epochs=600")
+    page.get_by_text(re.compile(r"Ready · 0/600")).first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('.plateau-live-chart').length >= 4")
+    before = {c["label"]: c["words"] for c in page.evaluate(_CHART_WORDS)}
+    page.locator(".st-key-play button").first.click()
+    wait_finished(page, 600)
+    page.wait_for_function("""() => [...document.querySelectorAll('.plateau-live-chart')]
+        .some(d => /Epoch 600 of 600/.test(document.getElementById(
+            d.getAttribute('aria-describedby')).textContent))""")
+    charts = page.evaluate(_CHART_WORDS)
+    assert len(charts) == 4 and all(c["role"] == "figure" and c["label"] and re.search(r"\d", c["words"])
+                                    for c in charts), charts
+    words = {c["label"]: c["words"] for c in charts}
+    loss = next(w for w in words.values() if w.startswith("Epoch 600 of 600"))
+    shown = page.locator('[data-testid="stMetric"]', has_text="Loss").first
+    assert shown.locator('[data-testid="stMetricValue"]').inner_text() in loss
+    assert before != words  # kept current: every chart's words changed with the run
+    assert all(before[label] != words[label] for label in words), (before, words)
