@@ -77,7 +77,10 @@ def test_every_chart_is_a_figure_described_by_its_current_numbers(new_page):
     chart's follows the run to its last epoch and the Loss readout."""
     page = new_page("/?preset=relu&epochs=600")
     page.get_by_text(re.compile(r"Ready · 0/600")).first.wait_for()
-    page.wait_for_function("() => document.querySelectorAll('.plateau-live-chart').length >= 4")
+    page.wait_for_function("""() => { const charts = [...document.querySelectorAll(
+        '.plateau-live-chart[aria-describedby]')];
+      return charts.length === 4 && charts.every(d => document.getElementById(
+        d.getAttribute('aria-describedby')).textContent); }""")
     before = {c["label"]: c["words"] for c in page.evaluate(_CHART_WORDS)}
     page.locator(".st-key-play button").first.click()
     wait_finished(page, 600)
