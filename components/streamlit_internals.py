@@ -91,15 +91,15 @@ THEME_VARIABLES = {
 #   at 1400 px from KaTeX's rounding; a third of the normal equations on a phone), and a box
 #   the keyboard cannot focus cannot be scrolled by keyboard. So it never scrolls: past the
 #   2 px it shows all, and on a phone (Streamlit stacks columns below 640 px) the formula's
-#   font follows the column's width (4% of it: the normal equations are about 23 em wide).
+#   font follows the screen's width: the normal equations, about 23 em wide, fill 85% of it.
+#   (A container query would size it to the column, but makes the box's own width 0.)
 SHORTCUT_BADGE_SELECTOR = '[data-has-shortcut="true"] > kbd'
 LATEX_BOX_SELECTOR = '[data-testid="stMarkdownContainer"]:has(> .katex-display)'
 PAGE_CSS = f"""
 {SHORTCUT_BADGE_SELECTOR} {{ opacity: 1; }}
-{LATEX_BOX_SELECTOR} {{ container-type: inline-size; }}
 {LATEX_BOX_SELECTOR} > .katex-display {{ overflow: visible; }}
 @media (max-width: 640px) {{
-  {LATEX_BOX_SELECTOR} > .katex-display > .katex {{ font-size: min(1.21em, 4cqi); }}
+  {LATEX_BOX_SELECTOR} > .katex-display > .katex {{ font-size: min(1.21em, 3.6vw); }}
 }}
 """
 # What the browser-side scripts read, sent to them with each chart's first figure.
