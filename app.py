@@ -6,6 +6,7 @@ from components.explain.question_log import render_log_verdict
 from components.live.compare import render_clear_button
 from components.live.player import current_run, play, render_buttons, turn
 from components.live.view import LiveView
+from components.page_style import style_page
 from components.panel.controls import render_network_controls, render_training_controls
 from components.panel.lecture_tools import large_text, render_exports, render_lecture_link
 from components.panel.points_table import render_points_table
@@ -16,6 +17,7 @@ from models.analysis.floors import floors
 from models.experiment import Experiment
 
 st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
+style_page()
 # A class opening one link at once lays its pages out in turns, and the server keeps answering
 # (components/live/turns.py); the run then plays in turns of its own.
 with turn():

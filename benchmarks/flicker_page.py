@@ -26,7 +26,7 @@ MONITOR_JS = """
     last: { loss: "", fit: "" } };
   const tag = (el) => { if (!el.__flickerId) el.__flickerId = ++m.plots; };
   const readStatus = () => {
-    const h = [...document.querySelectorAll("h4")].find((h) => h.textContent.includes("epoch"));
+    const h = [...document.querySelectorAll("h2")].find((h) => h.textContent.includes("epoch"));
     const status = h ? h.textContent : m.status;
     if (status !== m.status && m.counting) m.redraws += 1;
     m.status = status;

@@ -19,7 +19,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from tests.harness.protocol import PageClient
 
-STATUS = re.compile(r"#### ((Playing|Finished|Starting|Paused|Ready|Diverged|Waiting)\b.*)")
+STATUS = re.compile(r"## ((Playing|Finished|Starting|Paused|Ready|Diverged|Waiting)\b.*)")
 
 
 @dataclass

@@ -151,6 +151,11 @@ function showHost(chart, message, parentElement) {
     div.liveChartResize = resize;
   }
   div.setAttribute("aria-label", message.alt);
+  const numbers = parentElement.querySelector(".plateau-chart-numbers");
+  numbers.id = `plateau-chart-numbers-${message.name}`;
+  div.setAttribute("aria-describedby", numbers.id);
+  chart.numbers = numbers;
+  showNumbers(chart, message.numbers);
   chart.host = message;
   chart.token = message.token;  // a host is always newer than the one before it
   chart.template = message.theme ? streamlitTemplate(div, message.internals.theme) : null;
@@ -164,6 +169,12 @@ function showHost(chart, message, parentElement) {
   };
 }
 
+// What a chart shows, in words, is written at once: it costs nothing next to a redraw, and a
+// screen reader reads it on demand (it is no live region).
+function showNumbers(chart, numbers) {
+  if (chart.numbers && chart.numbers.textContent !== numbers) chart.numbers.textContent = numbers || "";
+}
+
 function takeUpdate(chart, message) {
   // Updates can arrive out of order around a rerun; keep the newest, and the host's run only.
   const kept = chart.update;
@@ -171,14 +182,40 @@ function takeUpdate(chart, message) {
   if (kept && (kept.token > message.token ||
                (kept.token === message.token && kept.seq >= message.seq))) return;
   chart.update = message;
-  if (message.token === chart.token) schedule(chart);
+  if (message.token === chart.token) {
+    showNumbers(chart, message.numbers);
+    schedule(chart);
+  }
+}
+
+// The page's polite live region (the diagnosis's label): one node for the tab's lifetime, made
+// outside Streamlit's elements so that no rerun replaces it, its text changed only when the
+// text sent differs (a screen reader speaks each change). The newest run's newest text wins.
+let announced = { token: 0, seq: 0 };
+function announce(message) {
+  if (message.token < announced.token ||
+      (message.token === announced.token && message.seq < announced.seq)) return;
+  announced = message;
+  let region = document.getElementById("plateau-announcements");
+  if (!region) {
+    region = document.createElement("div");
+    region.id = "plateau-announcements";
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "true");
+    region.className = message.hidden;
+    document.body.appendChild(region);
+  }
+  if (region.textContent !== message.announce) region.textContent = message.announce;
 }
 
 // Updates come in their own element, whose tiny script hands them over through this hook (and
 // leaves them in plateauLivePending when they come before the first chart's script has run).
 function takeUpdates(data) {
   const message = JSON.parse(new TextDecoder().decode(data));
-  for (const update of message.updates) takeUpdate(chartNamed(update.name), update);
+  for (const update of message.updates) {
+    if ("announce" in update) announce(update);
+    else takeUpdate(chartNamed(update.name), update);
+  }
 }
 window.plateauLiveCharts = takeUpdates;
 for (const data of window.plateauLivePending || []) takeUpdates(data);

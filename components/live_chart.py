@@ -29,6 +29,7 @@ import orjson
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.page_style import VISUALLY_HIDDEN
 from components.streamlit_internals import BROWSER_DETAILS, PLOTLY_CHUNK
 
 # Hover, zoom and the modebar as st.plotly_chart has them; the camera button saves a PNG at three
@@ -36,8 +37,11 @@ from components.streamlit_internals import BROWSER_DETAILS, PLOTLY_CHUNK
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 3}}
 DEFAULT_HEIGHT = 450  # pixels, Plotly's own default, for a figure that does not say
 
+# The plot is a figure (not an image: its modebar has buttons), named by the chart's
+# `alt` and described by the numbers it shows now, in a paragraph only screen readers read.
 _HOST = st.components.v2.component(
-    "plateau_live_chart", html='<div class="plateau-live-chart" role="figure"></div>',
+    "plateau_live_chart", html='<div class="plateau-live-chart" role="figure"></div>'
+                               f'<p class="plateau-chart-numbers {VISUALLY_HIDDEN}"></p>',
     css=".plateau-live-chart { width: 100%; height: 100%; }",
     js=(Path(__file__).with_name("live_chart.js")).read_text(),
     isolate_styles=False)  # Plotly styles its modebar and hover from the page's <head>
@@ -69,6 +73,14 @@ class UpdateBus:
 
     def __init__(self) -> None:
         self._slot, self._pending, self._flushes = None, [], 0
+        self._token = time.time_ns() // 1000  # orders this run's announcements after earlier runs'
+
+    def announce(self, text: str) -> None:
+        """Queues `text` for the page's polite live region, which a screen reader speaks when its
+        text changes. The region lives outside Streamlit's elements (live_chart.js), so no
+        rerun replaces it: a new region would not be announced, an unchanged text is not."""
+        self._pending.append(_json(announce=text, token=self._token, seq=self._flushes + 1,
+                                   hidden=VISUALLY_HIDDEN))
 
     def place(self) -> None:
         """Puts the bus's element here on the page (by default: where it first flushes)."""
@@ -114,19 +126,21 @@ class LiveChart:
         self._drawn = self._sent = None
         self._draws = 0
 
-    def draw(self, fig: go.Figure) -> None:
-        """Shows fig: a run's first draw (re)draws the host, later ones send what changed."""
+    def draw(self, fig: go.Figure, numbers: str = "") -> None:
+        """Shows fig, and `numbers` (what it shows, in words) to screen readers: a run's first
+        draw (re)draws the host, later ones send what changed."""
         figure = fig.to_dict()
         layout = figure.get("layout", {})
         if self._theme:  # Streamlit's look replaces the template in the browser
             layout.pop("template", None)
         layout_json, traces = to_json(layout), [to_json(trace) for trace in figure.get("data", [])]
-        if self._sent == (layout_json, traces):
+        if self._sent == (layout_json, traces, numbers):
             return  # the browser shows this already: nothing to send, nothing to redraw
-        self._sent = (layout_json, traces)
+        self._sent = (layout_json, traces, numbers)
         self._draws += 1
         if self._fallback is not None:
-            self._fallback.plotly_chart(fig, config=self._config, alt=self._alt,
+            self._fallback.plotly_chart(fig, config=self._config,
+                                        alt=f"{self._alt}. {numbers}" if numbers else self._alt,
                                         theme="streamlit" if self._theme else None,
                                         key=f"live_chart_{self._name}_{self._draws}")
         elif self._drawn is None:
@@ -135,7 +149,7 @@ class LiveChart:
                 _HOST(key=f"live_chart_{self._name}", height=height, data=_json(
                     host=True, name=self._name, token=self._token, layout=layout_json,
                     traces=[orjson.Fragment(t) for t in traces], height=height,
-                    config=self._config, theme=self._theme, alt=self._alt,
+                    config=self._config, theme=self._theme, alt=self._alt, numbers=numbers,
                     internals=BROWSER_DETAILS, rank=self._rank))
             self._drawn = (layout_json, traces)
         else:
@@ -145,4 +159,4 @@ class LiveChart:
             self._bus.add(_json(
                 name=self._name, token=self._token, seq=self._draws,
                 layout=None if layout_json == drawn_layout else layout_json,
-                traces=changed, count=len(traces)))
+                traces=changed, count=len(traces), numbers=numbers))

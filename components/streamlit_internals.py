@@ -83,6 +83,25 @@ THEME_VARIABLES = {
     "border": "--st-border-color", "background": "--st-background-color",
     "colors": "--st-chart-categorical-colors",
 }
+# Streamlit's markup that fails WCAG 2.1 AA as drawn, and the rule of the page's stylesheet that
+# mends each (axe-core found both; tests/browser/test_accessibility.py runs it on the page):
+# - a button's shortcut badge is its label's colour at 60% opacity: white on the primary blue
+#   is 3.2:1, under the 4.5:1 text needs; drawn opaque it is the label's 5.2:1;
+# - st.latex's display box scrolls sideways when a formula is wider than its column (two pixels
+#   at 1400 px from KaTeX's rounding; a third of the normal equations on a phone), and a box
+#   the keyboard cannot focus cannot be scrolled by keyboard. So it never scrolls: past the
+#   2 px it shows all, and on a phone (Streamlit stacks columns below 640 px) the formula's
+#   font follows the screen's width: the normal equations, about 23 em wide, fill 85% of it.
+#   (A container query would size it to the column, but makes the box's own width 0.)
+SHORTCUT_BADGE_SELECTOR = '[data-has-shortcut="true"] > kbd'
+LATEX_BOX_SELECTOR = '[data-testid="stMarkdownContainer"]:has(> .katex-display)'
+PAGE_CSS = f"""
+{SHORTCUT_BADGE_SELECTOR} {{ opacity: 1; }}
+{LATEX_BOX_SELECTOR} > .katex-display {{ overflow: visible; }}
+@media (max-width: 640px) {{
+  {LATEX_BOX_SELECTOR} > .katex-display > .katex {{ font-size: min(1.21em, 3.6vw); }}
+}}
+"""
 # What the browser-side scripts read, sent to them with each chart's first figure.
 BROWSER_DETAILS = {"plotly": PLOTLY_CHUNK, "plotlyGlobal": PLOTLY_GLOBAL,
                    "entry": ENTRY_SCRIPT_SELECTOR, "theme": THEME_VARIABLES}

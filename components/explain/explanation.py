@@ -14,9 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import palette as P
 from components import state as S
 from components.explain.search import searched
-from components.figures.charts import FLOOR, Decorations, downsample_index, level_line
+from components.figures.charts import Decorations, downsample_index, level_line
+from components.figures.descriptions import grad_norm_numbers, landscape_numbers, slice_numbers
 from components.figures.explanation import (
     grad_norm_figure,
     landscape_figure,
@@ -25,7 +27,7 @@ from components.figures.explanation import (
     slice_figure,
 )
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
-from models.analysis.floors import Floors
+from models.analysis.floors import Floors, least_squares_line, polynomial_floor
 from models.analysis.landscape import loss_slice
 from models.analysis.plateaus import Plateau, find_plateaus
 from models.analysis.theory import (
@@ -61,25 +63,34 @@ def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations
     best = searched(run)
     if best is not None and (best.best > 0 or not log_y):
         parts.traces.append(level_line(best.best, f"best of {best.starts} starts "
-                                       f"{best.best:.3e} (an estimate)", FLOOR, "dot", epochs))
+                                       f"{best.best:.3e} (an estimate)", P.ESTIMATE, P.ESTIMATE_DASH,
+                                       epochs))
     u0 = saxe_start(run)
     if u0 is not None:
         curve = saxe_curve(points, run.experiment.training.lr, u0, epochs)
         keep = downsample_index(curve)
         parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
                                  mode="lines", name="theory: Saxe et al. (2014)",
-                                 line=dict(color="#e67e22", dash="dash", width=2)))
+                                 line=dict(color=P.THEORY, dash=P.THEORY_DASH, width=2)))
     return parts, plateaus
 
 
-def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> str:
-    """Returns the diagnosis sentence (it begins with its label, in bold), or what to do first."""
+def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> tuple[str | None, str]:
+    """Returns the diagnosis's label (None before there is one) and its sentence (it begins with
+    the label, in bold), or what to do first."""
     found = diagnosis(run, floors, plateaus)
     if found is None:
         bound = "" if floors.exact else f" (only a lower bound: {floors.why})"
-        return (f"Press Play. This network cannot go below its floor, the {floors.label}'s "
-                f"MSE{bound}.")
-    return found.text
+        return None, (f"Press Play. This network cannot go below its floor, the "
+                      f"{floors.label}'s MSE{bound}.")
+    return found.label, found.text
+
+
+def announcement(label: str | None) -> str:
+    """Returns what the diagnosis's polite live region says: its label only, so a screen reader
+    speaks when the label changes and never at a frame that only moved the numbers (the
+    sentence, with them, is read on demand)."""
+    return f"Diagnosis: {label}." if label else "No diagnosis yet."
 
 
 def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, str | None]:
@@ -109,15 +120,19 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
     cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
 
 
-def line_landscape(run: Run, shown: Snapshot | None = None) -> go.Figure:
+def line_landscape(run: Run, shown: Snapshot | None = None
+                   ) -> tuple[go.Figure, str]:
     """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
-    now or, replaying, up to the snapshot `shown`, where it ends."""
+    now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words."""
     path = run.trajectory if shown is None else \
         [p for p in run.trajectory if p.epoch < shown.epoch] + [
             LinePoint(shown.epoch, shown.slopes, shown.intercepts)]
     slopes = np.array([p.slopes for p in path])
     intercepts = np.array([p.intercepts for p in path])
-    return landscape_figure(run.experiment.points, slopes, intercepts)
+    figure = landscape_figure(run.experiment.points, slopes, intercepts)
+    points = run.experiment.points  # the star the landscape draws: the line with an intercept
+    return figure, landscape_numbers(float(np.median(slopes[-1])), float(np.median(intercepts[-1])),
+                                     least_squares_line(points), polynomial_floor(points, 1))
 
 
 def render_saxe_readouts(run: Run) -> None:
@@ -146,13 +161,14 @@ class KeptSlice(NamedTuple):
 
 def _slice_request(run: Run) -> None:
     alphas, betas, losses = loss_slice(run.trainer, 0)
-    st.session_state[S.SLICE] = KeptSlice(run.serial, run.epoch,
-                                          slice_figure(alphas, betas, losses))
+    figure = slice_figure(alphas, betas, losses)
+    figure.layout.meta = slice_numbers(alphas, betas, losses)  # its words travel with it
+    st.session_state[S.SLICE] = KeptSlice(run.serial, run.epoch, figure)
 
 
 def render_slice(run: Run) -> go.Figure | None:
     """Draws the button for a loss slice around the current weights; returns the last slice of
-    this run, if one was asked for."""
+    this run, if one was asked for (its numbers in words in its layout's `meta`)."""
     st.button("Slice the loss around the current weights", key="slice", on_click=_slice_request,
               args=(run,), icon=":material/grid_on:",
               help="Two random filter-normalised directions (Li et al., 2018), for seed 0.")
@@ -163,6 +179,7 @@ def render_slice(run: Run) -> go.Figure | None:
     return None
 
 
-def grad_norm_chart(run: Run) -> go.Figure:
-    """Returns the gradient norm chart of the run."""
-    return grad_norm_figure(run.history.epochs, run.history.grad_norm)
+def grad_norm_chart(run: Run) -> tuple[go.Figure, str]:
+    """Returns the gradient norm chart of the run and its numbers in words."""
+    epochs, norms = run.history.epochs, run.history.grad_norm
+    return grad_norm_figure(epochs, norms), grad_norm_numbers(epochs, norms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import palette as P
 from components.figures.charts import Decorations
 from models.experiment import Experiment
 from models.numbers import number_text
@@ -22,8 +23,6 @@ from models.question.reproduce import (
     starts_like_the_log,
     verdict,
 )
-
-MARKER, REPLAY = "#e67e22", "#16a085"
 
 
 # Two 91-epoch runs of a 31-parameter network: small, and the same for everyone on one start.
@@ -51,15 +50,17 @@ def log_decorations(experiment: Experiment) -> Decorations:
     log = printed_log()
     parts.traces.append(dict(
         type="scatter", x=log.epochs, y=log.losses, mode="markers", name="the question's log",
-        marker=dict(color=MARKER, size=6, symbol="circle-open", line=dict(width=1.5)),
+        marker=dict(color=P.LOG_MARKER, size=6, symbol=P.LOG_SYMBOL, line=dict(width=1.5)),
         hovertemplate="the question's log<br>epoch %{x}<br>loss %{y:.4f}<extra></extra>"))
     reproductions, _ = _start_reproductions(experiment)
     for r in reproductions:
         if r.lr != experiment.training.lr:
             parts.traces.append(dict(
-                type="scatter", x=log.epochs, y=r.losses, mode="lines",
+                type="scatter", x=log.epochs, y=r.losses, mode="lines+markers",
                 name=f"lr {number_text(r.lr)} from this start",
-                line=dict(color=REPLAY, dash="dot", width=2)))
+                line=dict(color=P.LOG_REPRODUCED, dash=P.LOG_REPRODUCED_DASH, width=2),
+                marker=dict(color=P.LOG_REPRODUCED, symbol=P.LOG_REPRODUCED_SYMBOL, size=6,
+                            maxdisplayed=15)))
     return parts
 
 

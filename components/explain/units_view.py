@@ -12,7 +12,8 @@ import streamlit as st
 
 from components.explain.search import render_search
 from components.figures.charts import prediction_grid
-from components.figures.explanation import units_figure
+from components.figures.descriptions import units_numbers
+from components.figures.explanation import unit_state, units_figure
 from components.live_chart import LiveChart, UpdateBus
 from models.analysis.units import DEAD_FAMILY, SATURATING, Units, hidden_units, median_seed
 from models.run.run import Run
@@ -61,7 +62,9 @@ class UnitsView:
         seeds = run.experiment.seeds
         seed = run.experiment.seed + k
         which = f"seed {seed}" if seeds == 1 else f"seed {seed}, the median of {seeds}"
-        self.chart.draw(units_figure(units, np.asarray(run.experiment.points.xs), which))
+        xs = np.asarray(run.experiment.points.xs)
+        self.chart.draw(units_figure(units, xs, which),
+                        f"{which}: " + units_numbers(units, unit_state(units), xs))
         readout = unit_readout(units)
         if readout:
             label, value = readout

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from tsdownsample import MinMaxLTTBDownsampler
 
+from components import palette as P
 from models.analysis.floors import Floors
 from models.run.history import HIGH, LOW, History
 from models.run.snapshots import MAX_SEEDS_KEPT  # the curves drawn are the seeds a replay keeps
@@ -22,7 +23,6 @@ MAX_POINTS = 2_000
 # pixels, so a step is a third of a pixel: finer steps only redrew curves that looked the same.
 CURVE_STEPS = 1_000
 LOG_FLOOR = 1e-20  # a loss of exactly 0 has no place on a log axis; drawn here, hover says 0
-LOSS, FLOOR, LINEAR, BAND = "#1f5fbf", "#c0392b", "#7f8c8d", "rgba(31,95,191,0.18)"
 FONT = dict(size=15)
 HEIGHT, LEGEND_ROW = 420, 24  # pixels: a chart, and one row of its legend at FONT's size
 F32_MAX = float(np.finfo(np.float32).max)
@@ -53,10 +53,13 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
     """
     parts = Decorations()
     clip = (lambda v: np.maximum(v, LOG_FLOOR)) if log_y else (lambda v: v)
-    for label, run_epochs, run_loss in compared:
+    for i, (label, run_epochs, run_loss) in enumerate(compared):
+        colour, symbol, dash = P.COMPARED[i % len(P.COMPARED)]
         parts.traces.append(dict(
-            type="scatter", x=run_epochs, y=clip(run_loss), mode="lines", name=label,
-            opacity=0.45, line=dict(width=1.5), customdata=run_loss,
+            type="scatter", x=run_epochs, y=clip(run_loss), mode="lines+markers", name=label,
+            opacity=0.45, line=dict(width=1.5, color=colour, dash=dash), customdata=run_loss,
+            # a few markers along the curve name the run without colour
+            marker=dict(symbol=symbol, size=8, color=colour, maxdisplayed=12),
             hovertemplate=f"{label}<br>epoch %{{x}}<br>loss %{{customdata:.4e}}<extra></extra>"))
     loss = history.loss
     keep = downsample_index(loss)
@@ -71,32 +74,32 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
                 y=_f32(clip(history.stats[: history.count, column][keep])),
                 mode="lines", line=dict(width=0), name=name, hoverinfo="skip",
                 showlegend=column == LOW, fill="tonexty" if column == LOW else None,
-                fillcolor=BAND))
+                fillcolor=P.BAND))
         loss_name = f"median loss of {len(history.last_losses)} seeds"
     else:
         loss_name = "loss"
     parts.traces.append(dict(
         type="scatter", x=x, y=shown, mode="lines", name=loss_name,
-        line=dict(color=LOSS, width=2.5),
+        line=dict(color=P.LOSS, dash=P.LOSS_DASH, width=2.5),
         customdata=_f32(np.column_stack([loss[keep], loss[keep] - floors.floor])),
         hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"
                       "<extra></extra>"))
     right = epochs or max(history.count, 1)
     name = "floor" if floors.exact else "lower bound"
     _floor_line(parts, floors.floor, f"{name} {floors.floor:.3e} ({floors.label})" if floors.floor
-                else f"{name} 0 ({floors.label})", FLOOR, log_y)
+                else f"{name} 0 ({floors.label})", log_y)
     if floors.linear_floor != floors.floor:
         parts.traces.append(level_line(floors.linear_floor,
-                                       f"linear floor {floors.linear_floor:.3e}", LINEAR,
-                                       "dash", right))
+                                       f"linear floor {floors.linear_floor:.3e}", P.LINEAR,
+                                       P.LINEAR_DASH, right))
     for epoch, label in history.events:
         parts.shapes.append(dict(type="line", x0=epoch, x1=epoch, yref="paper", y0=0, y1=1,
-                                 line=dict(color="#8e44ad", dash="dot", width=1.5)))
+                                 line=dict(color=P.CHANGE, dash=P.CHANGE_DASH, width=1.5)))
         parts.annotations.append(dict(text=label, x=epoch, yref="paper", y=1, xanchor="right",
                                       yanchor="top", showarrow=False))
     if history.diverged_at is not None:
         parts.shapes.append(dict(type="line", x0=history.diverged_at, x1=history.diverged_at,
-                                 yref="paper", y0=0, y1=1, line=dict(color=FLOOR, width=2)))
+                                 yref="paper", y0=0, y1=1, line=dict(color=P.FLOOR, width=2)))
         parts.annotations.append(dict(text=f"diverged at epoch {history.diverged_at}",
                                       x=history.diverged_at, yref="paper", y=1,
                                       xanchor="left", yanchor="top", showarrow=False))
@@ -152,20 +155,22 @@ def level_line(value: float, label: str, color: str, dash: str, right: float) ->
                 line=dict(color=color, dash=dash, width=1.5), hoverinfo="skip")
 
 
-def _floor_line(parts: Decorations, value: float, label: str, color: str, log_y: bool) -> None:
-    """Adds a dashed horizontal line with its label, or only the label where log y can't show 0."""
+def _floor_line(parts: Decorations, value: float, label: str, log_y: bool) -> None:
+    """Adds the floor's dashed horizontal line with its label, or only the label where log y
+    can't show 0."""
+    line = dict(color=P.FLOOR, dash=P.FLOOR_DASH, width=2)
     if value > 0 or not log_y:
         parts.shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=value, y1=value,
-                                 line=dict(color=color, dash="dash", width=2)))
+                                 line=line))
         # annotations on a log axis take log10 of the value (plotly.py #3317)
         parts.annotations.append(dict(
             text=label, xref="paper", x=1, xanchor="right", yanchor="bottom",
             y=float(np.log10(value)) if log_y else value, showarrow=False,
-            font=dict(color=color, size=14), bgcolor="rgba(255,255,255,0.7)"))
+            font=dict(color=P.TEXT, size=14), bgcolor=P.LABEL_BACKDROP))
     else:  # named in the legend only: a label inside the plot would sit on the plateau bands
         parts.traces.append(dict(type="scatter", x=[None], y=[None], mode="lines",
                                  name=f"{label}: no line on a log scale",
-                                 line=dict(color=color, dash="dash", width=2)))
+                                 line=line))
 
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
@@ -181,15 +186,15 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
         predictions = np.round(np.asarray(predictions)[:MAX_SEEDS_KEPT] / step) * step
     traces = [dict(type="scatter", x=grid, y=curve, mode="lines",
                    name="network" if k == 0 else f"seed +{k}",
-                   line=dict(color=LOSS, width=3 if k == 0 else 1),
+                   line=dict(color=P.LOSS, width=3 if k == 0 else 1),
                    opacity=1.0 if k == 0 else 0.35, showlegend=k == 0)
               for k, curve in enumerate(predictions)]  # a few seeds show the spread
     line = floors.line
     traces.append(dict(type="scatter", x=grid, y=line.slope * grid + line.intercept,
-                       mode="lines", line=dict(color=LINEAR, dash="dash", width=2),
+                       mode="lines", line=dict(color=P.LINEAR, dash=P.LINEAR_DASH, width=2),
                        name=f"least-squares line y = {line.slope:.4f}x + {line.intercept:.4f}"))
     traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", name="points",
-                       marker=dict(color=FLOOR, size=12, line=dict(color="white", width=1))))
+                       marker=dict(color=P.FLOOR, size=12, line=dict(color=P.WHITE, width=1))))
     return go.Figure(data=traces, layout=dict(
         height=height, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
         xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),

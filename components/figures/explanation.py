@@ -13,19 +13,17 @@ from collections.abc import Iterable
 import numpy as np
 import plotly.graph_objects as go
 
+from components import palette as P
 from components.figures.charts import (
-    FLOOR,
     FONT,
-    LINEAR,
     LOG_FLOOR,
-    LOSS,
     Decorations,
     downsample_index,
     level_line,
 )
 from models.analysis.floors import least_squares_line, polynomial_floor
 from models.analysis.landscape import landscape_window, line_mse_grid
-from models.analysis.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, SLOPE, Plateau
+from models.analysis.plateaus import Plateau
 from models.analysis.units import Units
 from models.experiment import Points
 
@@ -33,15 +31,11 @@ DECADES = 6  # contour depth: levels below the highest value / DECADES are merge
 LEVELS_PER_DECADE = 4
 MAX_PATH_POINTS = 2_000
 MAX_SEEDS_DRAWN = 8
-PLATEAU_COLOURS = {ON_FLOOR: "rgba(39,174,96,0.16)", ABOVE_FLOOR: "rgba(230,126,34,0.20)",
-                   DESCENDING: "rgba(31,95,191,0.10)", SLOPE: "rgba(142,68,173,0.14)"}
 # Band labels sit in rows from the top of the plot; a label goes one row down when it would run
 # into the one before it. A character of the 13 px label font is about 7.5 px, and the loss plot
 # is about 550 px wide in its half of a 1,400 px page: 1.4% of the x-axis per character.
 LABEL_CHAR = 0.014
 LABEL_ROW = 0.075  # of the plot's height: one row of 13 px text in the 420 px chart
-UNIT_COLOURS = {"active": "#1f5fbf", "dead": "#7f8c8d", "saturated": "#d35400"}
-REFERENCE = "#8e6c2f"
 
 
 def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
@@ -88,13 +82,13 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
         first = k == 0
         traces += [
             dict(type="scatter", x=s, y=b, mode="lines", name="training path (w_eff, b_eff)",
-                 line=dict(color="white", width=2.5 if first else 1), showlegend=first,
+                 line=dict(color=P.WHITE, width=2.5 if first else 1), showlegend=first,
                  hoverinfo="skip"),
             dict(type="scatter", x=s[:1], y=b[:1], mode="markers", name="start",
-                 marker=dict(symbol="circle-open", size=11, color="white", line=dict(width=2)),
+                 marker=dict(symbol="circle-open", size=11, color=P.WHITE, line=dict(width=2)),
                  showlegend=first),
             dict(type="scatter", x=s[-1:], y=b[-1:], mode="markers", name="now",
-                 marker=dict(size=11, color=LOSS, line=dict(color="white", width=2)),
+                 marker=dict(size=11, color=P.LOSS, line=dict(color=P.WHITE, width=2)),
                  showlegend=first)]
     line = least_squares_line(points)
     # the star's label on the side of the star facing the window's centre, drawn past the axes
@@ -105,10 +99,10 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
         type="scatter", x=[line.slope], y=[line.intercept], mode="markers+text",
         name="least-squares line", cliponaxis=False,
         text=[f"w = {line.slope:.4f}, b = {line.intercept:.4f}<br>MSE {floor:.4g}"],
-        textposition=side, textfont=dict(color="white", size=13),
+        textposition=side, textfont=dict(color=P.WHITE, size=13),
         hovertemplate="least-squares line<br>w %{x:.6f}<br>b %{y:.6f}<br>"
                       f"MSE {floor:.6g}<extra></extra>",
-        marker=dict(symbol="star", size=18, color=FLOOR, line=dict(color="white", width=1))))
+        marker=dict(symbol="star", size=18, color=P.FLOOR, line=dict(color=P.WHITE, width=1))))
     # The legend goes below the plot, in one row of short names: above it, in four long
     # entries, it took a third of the chart.
     return go.Figure(data=traces, layout=dict(
@@ -116,7 +110,7 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
         xaxis=dict(title=dict(text="slope w")), yaxis=dict(title=dict(text="intercept b")),
         # grey behind the legend: the white path and start marker show in it
         legend=dict(orientation="h", yanchor="top", y=-0.28, x=0,
-                    bgcolor="rgba(120,120,120,0.35)")))
+                    bgcolor=P.LEGEND_BACKDROP)))
 
 
 def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> go.Figure:
@@ -127,8 +121,8 @@ def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> g
                                  "<extra></extra>"))
     fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers+text", name="current weights",
                              text=["current weights"], textposition="top center",
-                             textfont=dict(color="white", size=13),
-                             marker=dict(size=12, color=LOSS, line=dict(color="white", width=2))))
+                             textfont=dict(color=P.WHITE, size=13),
+                             marker=dict(size=12, color=P.LOSS, line=dict(color=P.WHITE, width=2))))
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
                       uirevision="slice", showlegend=False,
                       xaxis_title="alpha (random direction 1, filter-normalised)",
@@ -147,7 +141,7 @@ def plateau_decorations(plateaus: Iterable[Plateau], labels: list[str] | None = 
     span = right or max((p.end for p in plateaus), default=1)
     for plateau, label in zip(plateaus, labels, strict=True):
         parts.shapes.append(dict(type="rect", x0=plateau.start, x1=plateau.end, yref="paper",
-                                 y0=0, y1=1, fillcolor=PLATEAU_COLOURS[plateau.kind],
+                                 y0=0, y1=1, fillcolor=P.PLATEAU_TINTS[plateau.kind],
                                  line=dict(width=0), layer="below"))
         row = next((i for i, end in enumerate(rows) if end < plateau.start), len(rows))
         end = plateau.start + LABEL_CHAR * (len(label) + 1) * span
@@ -165,8 +159,8 @@ def unit_state(units: Units) -> list[str]:
 
 
 def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figure:
-    """Returns each hidden unit's output over x, coloured by its state, with the points' x as
-    dotted lines; the legend names each state once, with its count."""
+    """Returns each hidden unit's output over x, coloured and dashed by its state, with the
+    points' x as dotted lines; the legend names each state once, with its count."""
     states = unit_state(units)
     names = {"active": "active", "dead": "dead: 0 on every point",
              "saturated": "saturated on nearly every point"}
@@ -175,12 +169,12 @@ def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figur
         traces.append(dict(
             type="scatter", x=units.grid, y=curve, mode="lines", legendgroup=state,
             name=f"{names[state]} ({states.count(state)})", showlegend=state not in shown,
-            line=dict(color=UNIT_COLOURS[state], width=2, dash="dot" if state == "dead" else None),
+            line=dict(color=P.UNIT_STYLES[state][0], dash=P.UNIT_STYLES[state][1], width=2),
             hovertemplate=f"unit {j + 1} ({state})<br>x %{{x:.3g}}<br>output %{{y:.3g}}"
                           "<extra></extra>"))
         shown.add(state)
     shapes = [dict(type="line", x0=float(x), x1=float(x), yref="paper", y0=0, y1=1,
-                   line=dict(color="#c0392b", dash="dot", width=1), layer="below")
+                   line=dict(color=P.FLOOR, dash="dot", width=1), layer="below")
               for x in np.unique(np.asarray(points_x, dtype=np.float64))]
     return go.Figure(data=traces, layout=dict(
         height=300, margin=dict(l=10, r=10, t=60, b=10), font=FONT, uirevision="units",
@@ -195,7 +189,7 @@ def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
     keep = downsample_index(grad_norm)
     return go.Figure(data=[dict(
         type="scatter", x=np.asarray(epochs)[keep], y=np.maximum(grad_norm[keep], LOG_FLOOR),
-        mode="lines", name="gradient norm", line=dict(color=LINEAR, width=2),
+        mode="lines", name="gradient norm", line=dict(color=P.GRAD_NORM, width=2),
         customdata=grad_norm[keep],
         hovertemplate="epoch %{x}<br>|gradient| %{customdata:.3e}<extra></extra>")],
         layout=dict(height=220, margin=dict(l=10, r=10, t=10, b=10), font=FONT,
@@ -216,5 +210,6 @@ def reference_decorations(refs: dict[str, float], log_y: bool, floor: float | No
         if (value <= 0 and log_y) or (floor is not None and np.isclose(value, floor, rtol=1e-12,
                                                                          atol=0.0)):
             continue
-        parts.traces.append(level_line(value, f"{name} {value:.3e}", REFERENCE, "dot", right))
+        parts.traces.append(level_line(value, f"{name} {value:.3e}", P.REFERENCE, P.REFERENCE_DASH,
+                                       right))
     return parts

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import palette as P
 from components import state as S
 from components.figures.charts import Decorations
 from models.run.run import Run
 from models.run.snapshots import Snapshot
-
-MARK = "#d35400"
 
 
 def render_replay(run: Run) -> Snapshot | None:
@@ -48,9 +47,9 @@ def replay_mark(epoch: int) -> Decorations:
     """Returns the loss chart's mark of the replayed epoch: a vertical line and its label."""
     parts = Decorations()
     parts.shapes.append(dict(type="line", x0=epoch, x1=epoch, yref="paper", y0=0, y1=1,
-                             line=dict(color=MARK, width=2)))
+                             line=dict(color=P.REPLAY_MARK, dash=P.REPLAY_MARK_DASH, width=2)))
     parts.annotations.append(dict(text=f"replay: epoch {epoch:,}", x=epoch, yref="paper", y=0,
                                   xanchor="left", yanchor="bottom", showarrow=False,
-                                  font=dict(color=MARK, size=13),
-                                  bgcolor="rgba(255,255,255,0.7)"))
+                                  font=dict(color=P.TEXT, size=13),
+                                  bgcolor=P.LABEL_BACKDROP))
     return parts

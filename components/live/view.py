@@ -19,6 +19,7 @@ from components.explain import explanation
 from components.explain.question_log import log_decorations
 from components.explain.units_view import UnitsView
 from components.figures.charts import fit_figure, loss_figure, prediction_grid
+from components.figures.descriptions import fit_numbers, loss_numbers
 from components.live.compare import compared_curves
 from components.live.player import status_text
 from components.live.replay import render_replay, replay_mark
@@ -33,6 +34,7 @@ from models.run.snapshots import predict
 # slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
 # loss chart and the readouts need. A paused or finished run always gets them.
 EXPLAIN_EVERY = 1.0
+STATUS_HEADING = "## "  # the status line's markdown prefix
 
 
 def sci(value: float | None) -> str:
@@ -81,7 +83,8 @@ class LiveView:
                 sliced = explanation.render_slice(run)
                 if sliced is not None:
                     st.plotly_chart(sliced, config=PLOTLY_CONFIG, key="slice_chart",
-                                    alt="Loss slice around the current weights")
+                                    alt=f"Loss slice around the current weights. "
+                                        f"{sliced.layout.meta}")
         with side_column:
             st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
             self.grad_chart = LiveChart("grad_norm", self.bus, rank=3,
@@ -115,7 +118,8 @@ class LiveView:
             loss = float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
             seed_losses, when = replayed.losses, "replayed"
         text = status_text(run, self.ready)
-        self._show("status", text, lambda: self.status.markdown(f"#### {text}"))
+        # A level-2 heading: the page's outline goes title (h1), status (h2), "Why it stops" (h3)
+        self._show("status", text, lambda: self.status.markdown(f"{STATUS_HEADING}{text}"))
         loss_slot, floor_slot, gap_slot, seeds_slot = self.readouts
         value = sci(loss)
         self._show("loss", value, lambda: loss_slot.metric(
@@ -138,29 +142,34 @@ class LiveView:
             extra.extend(replay_mark(replayed.epoch))
         figure = loss_figure(history, floors, self.log_y, run.experiment.training.epochs,
                              self.compared, extra)
-        self.loss_chart.draw(figure)
-        xs = np.asarray(run.experiment.points.xs)
+        epoch = history.count if replayed is None else replayed.epoch
+        self.loss_chart.draw(figure, loss_numbers(
+            epoch, run.experiment.training.epochs, loss,
+            "floor" if floors.exact else "lower bound of the floor", floor_text, gap))
+        xs, ys = np.asarray(run.experiment.points.xs), np.asarray(run.experiment.points.ys)
         grid = prediction_grid(xs)
         curves = run.trainer.predict(grid) if replayed is None else \
             predict(run.experiment.network, replayed.weights, grid)
-        self.fit_chart.draw(fit_figure(xs, np.asarray(run.experiment.points.ys), grid, curves,
-                                       floors, figure.layout.height))
+        self.fit_chart.draw(fit_figure(xs, ys, grid, curves, floors, figure.layout.height),
+                            fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line))
         return plateaus
 
     def _draw_story(self, run: Run, plateaus: list) -> None:
         # With every redraw, as the readouts: its numbers (the gap, the loss) must be the ones
         # the readouts beside it show (a story drawn once a second quoted a gap 0.5 s old).
-        narrative = explanation.narrative(run, self.floors, plateaus)
+        label, narrative = explanation.narrative(run, self.floors, plateaus)
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         self._show("story", narrative, lambda: self.story.markdown(narrative))
+        spoken = explanation.announcement(label)  # in the page's polite live region
+        self._show("announced", spoken, lambda: self.bus.announce(spoken))
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
             with self.line_readouts.container():
                 explanation.render_line_readouts(run, self.floors, self.replayed)
-            self.landscape_chart.draw(explanation.line_landscape(run, self.replayed))
-        self.grad_chart.draw(explanation.grad_norm_chart(run))
+            self.landscape_chart.draw(*explanation.line_landscape(run, self.replayed))
+        self.grad_chart.draw(*explanation.grad_norm_chart(run))
         if self.units:
             self.units.draw(run, self.replayed)
         with self.saxe.container():

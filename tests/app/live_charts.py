@@ -24,3 +24,17 @@ def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
     update = max(updates, key=lambda m: m["seq"])
     traces = [update["traces"].get(str(i)) or host["traces"][i] for i in range(update["count"])]
     return {"data": traces, "layout": update["layout"] or host["layout"]}
+
+
+def numbers_shown(payloads: Iterable[bytes], name: str) -> str:
+    """Returns the words chart `name` gives a screen reader now (its hidden paragraph): the
+    newest update's of the host's script run, or the host's own, as live_chart.js writes them."""
+    messages = []
+    for message in map(json.loads, payloads):
+        messages += message["updates"] if "updates" in message else [message]
+    messages = [m for m in messages if m.get("name") == name]
+    host = next((m for m in messages if m.get("host")), None)
+    if host is None:
+        raise ValueError(f"no live chart named {name!r} on the page")
+    updates = [m for m in messages if not m.get("host") and m["token"] == host["token"]]
+    return max(updates, key=lambda m: m["seq"])["numbers"] if updates else host["numbers"]

@@ -10,10 +10,10 @@ SCI = r"-?\d\.\d{3}e[+-]\d{2}"
 
 
 def status(at: AppTest) -> str:
-    """Returns the status line (the page's only level-4 heading), without its '#### '."""
-    lines = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    """Returns the status line (the page's only level-2 heading), without its '## '."""
+    lines = [m.value for m in at.markdown if m.value.startswith("## ")]
     assert len(lines) == 1, lines
-    return lines[0].removeprefix("#### ")
+    return lines[0].removeprefix("## ")
 
 
 def readouts(at: AppTest) -> dict[str, str]:

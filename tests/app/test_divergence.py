@@ -19,7 +19,7 @@ def test_a_diverging_run_stops_with_the_epoch_and_keeps_its_chart(open_page, cha
     assert not at.exception
     run = at.session_state[S.RUN]
     epoch = run.history.diverged_at
-    assert epoch is not None and f"#### Diverged at epoch {epoch}" in [m.value for m in at.markdown]
+    assert epoch is not None and f"## Diverged at epoch {epoch}" in [m.value for m in at.markdown]
     assert run.history.count == epoch - 1 and np.isfinite(run.history.loss).all()
     loss_trace = next(t for t in chart_of(at, "loss")["data"] if t.get("name") == "loss")
     x = loss_trace["x"]  # plotly sends arrays as typed binary: {"dtype": ..., "bdata": base64}

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from components import palette as P
 from components.figures.charts import LOG_FLOOR
 from components.figures.explanation import (
     grad_norm_figure,
@@ -168,20 +169,73 @@ def test_band_labels_that_would_overlap_go_a_row_lower():
     assert [a["y"] for a in parts.annotations] == [1, pytest.approx(1 - LABEL_ROW), 1]
 
 
-def test_units_figure_colours_dead_units_and_names_each_state_once():
-    """Dead units are grey and dotted, one legend entry per state with its count; the points'
-    x are dotted lines."""
-    from components.figures.explanation import UNIT_COLOURS, units_figure
+def test_units_figure_tells_unit_states_apart_by_colour_and_dash():
+    """Active units are solid, dead dotted and saturated dashed, each in its own colour, one
+    legend entry per state with its count; the points' x are dotted lines."""
+    from components.figures.explanation import units_figure
     from models.analysis.units import Units
 
     grid = np.linspace(-1, 1, 5)
-    units = Units("relu", grid, np.vstack([np.maximum(grid, 0), np.zeros(5), np.zeros(5)]),
-                  np.zeros((3, 2)), np.array([False, True, True]), np.zeros(3, dtype=bool))
+    units = Units("relu", grid, np.vstack([np.maximum(grid, 0), np.zeros(5), np.zeros(5),
+                                           np.ones(5)]),
+                  np.zeros((4, 2)), np.array([False, True, True, False]),
+                  np.array([False, False, False, True]))
     fig = units_figure(units, np.array([0.2, 0.5]), "seed 0")
-    colours = [t.line.color for t in fig.data]
-    assert colours == [UNIT_COLOURS["active"], UNIT_COLOURS["dead"], UNIT_COLOURS["dead"]]
-    assert [t.name for t in fig.data if t.showlegend] == ["active (1)", "dead: 0 on every point (2)"]
+    styles = [(t.line.color, t.line.dash) for t in fig.data]
+    assert [dash for _, dash in styles] == ["solid", "dot", "dot", "dash"]
+    assert len({colour for colour, _ in styles}) == 3  # and colour too, where it can be seen
+    assert [t.name for t in fig.data if t.showlegend] == [
+        "active (1)", "dead: 0 on every point (2)", "saturated on nearly every point (1)"]
     assert [s.x0 for s in fig.layout.shapes] == [0.2, 0.5]
+
+
+def test_loss_chart_lines_differ_by_dash_and_compared_runs_by_marker():
+    """On the loss chart the loss (solid), the floor (dashed), the linear floor (dash-dot), a
+    reference floor (dotted) and the theory curve each have their own dash, and each earlier
+    run its own marker symbol: none is told apart by colour alone."""
+    from components.figures.charts import loss_figure
+    from models.analysis.floors import floors
+    from models.experiment import Network
+    from models.run.history import History
+
+    history = History(capacity=3)
+    history.append(np.array([[0.5], [0.4], [0.3]]), np.array([[0.1], [0.1], [0.1]]))
+    points = Points((0.0, 1.0, 2.0, 3.0), (0.0, 1.0, 0.0, 1.0))
+    earlier = [(f"run {i}", np.arange(1, 4), np.array([0.6, 0.5, 0.4])) for i in range(3)]
+    refs = reference_decorations({"constant prediction": 0.25}, log_y=True, right=10)
+    refs.traces.append(dict(type="scatter", x=[1, 2], y=[0.4, 0.3], mode="lines", name="theory",
+                            line=dict(color=P.THEORY, dash=P.THEORY_DASH)))
+    fig = loss_figure(history, floors(points, Network(width=2, activation="relu")), False, 10,
+                      earlier, refs)
+    line = {t.name.split(" ")[0]: t.line.dash for t in fig.data}
+    floor_dash = [s.line.dash for s in fig.layout.shapes if s.y0 == s.y1]
+    assert len(floor_dash) == 1
+    dashes = [line["loss"], floor_dash[0], line["linear"], line["constant"], line["theory"]]
+    assert len(set(dashes)) == 5, dashes
+    symbols = [t.marker.symbol for t in fig.data if t.name.startswith("run ")]
+    assert len(set(symbols)) == 3 and "lines" in fig.data[0].mode and \
+        "markers" in fig.data[0].mode
+
+
+def test_each_plateau_band_is_named_by_its_label_not_only_its_tint():
+    """Bands of different kinds (different tints) each carry a label starting at the band."""
+    plateaus = [Plateau(1, 300, ABOVE_FLOOR, 0.03), Plateau(580, 1000, ON_FLOOR, 1e-15)]
+    parts = plateau_decorations(plateaus, None, 1000)
+    assert len({s["fillcolor"] for s in parts.shapes}) == 2
+    assert [(a["x"], a["text"]) for a in parts.annotations] == [(1, ABOVE_FLOOR),
+                                                                (580, ON_FLOOR)]
+
+
+def test_the_questions_log_and_its_replays_differ_by_marker():
+    """On the student's model the printed log is open circles and the replays of the other
+    learning rate carry another marker symbol, not only another colour."""
+    from components.explain.question_log import log_decorations
+    from models.question.presets import PRESETS
+
+    parts = log_decorations(PRESETS["question_log"].experiment)
+    symbols = [t["marker"]["symbol"] for t in parts.traces]
+    assert symbols[0] == "circle-open" and len(parts.traces) >= 2
+    assert all(s != "circle-open" for s in symbols[1:])
 
 
 def test_a_lower_bound_floor_line_is_labelled_lower_bound():

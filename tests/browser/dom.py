@@ -24,8 +24,8 @@ _CONTENT_HEIGHT_JS = """() => Math.max(...['stMain', 'stSidebarContent', 'stAppV
 
 
 def status_lines(page: Page) -> list[str]:
-    """Returns the texts of the page's level-4 headings (the status line is one)."""
-    return page.locator("h4").all_inner_texts()
+    """Returns the texts of the page's level-2 headings (the status line is one)."""
+    return page.locator("h2").all_inner_texts()
 
 
 def wait_finished(page: Page, epochs: int) -> None:

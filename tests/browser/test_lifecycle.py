@@ -77,7 +77,7 @@ def test_double_click_on_play_keeps_playing(new_page):
     page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
     first = _epoch(page)
     page.wait_for_function(  # the run advances, however long a redraw takes here
-        "first => [...document.querySelectorAll('h4')].some(h => {"
+        "first => [...document.querySelectorAll('h2')].some(h => {"
         "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
         "  return m && Number(m[1]) > first; })", arg=first)
     assert "Pause" in page.locator(".st-key-play button").first.inner_text()

@@ -40,7 +40,7 @@ def _wait_epochs(page, more: int) -> None:
     """Returns once the status line shows `more` epochs past what it shows now."""
     start = _epoch(page)
     page.wait_for_function(
-        "([start, more]) => [...document.querySelectorAll('h4')].some(h => {"
+        "([start, more]) => [...document.querySelectorAll('h2')].some(h => {"
         "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
         "  return m && Number(m[1]) >= start + more; })", arg=[start, more], timeout=60_000)
 

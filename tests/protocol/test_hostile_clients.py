@@ -61,7 +61,7 @@ def assert_working(page: PageClient) -> None:
     """The page has no exception and shows its status line and readouts."""
     assert page.exceptions() == [], [(e.type, e.message) for e in page.exceptions()]
     assert {"Loss", "Floor", "Gap"} <= page.metrics().keys(), page.texts()
-    assert any(t.startswith("#### ") for t in page.texts())
+    assert any(t.startswith("## ") for t in page.texts())
 
 
 def editor_id(page: PageClient) -> str | None:
@@ -70,7 +70,7 @@ def editor_id(page: PageClient) -> str | None:
 
 
 def floor_and_status(page: PageClient) -> tuple[str, str]:
-    return page.metrics()["Floor"], next(t for t in page.texts() if t.startswith("#### "))
+    return page.metrics()["Floor"], next(t for t in page.texts() if t.startswith("## "))
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def other_student(app_server):
     with PageClient(app_server.url).connect("preset=two_points&epochs=40") as page:
         page.wait_for_run(0)
         page.run(None, [state(page.widgets()["step"].id, trigger_value=True)])
-        assert floor_and_status(page) == ("0.000e+00", "#### Paused · epoch 1/40")
+        assert floor_and_status(page) == ("0.000e+00", "## Paused · epoch 1/40")
         yield page
 
 
@@ -252,4 +252,4 @@ def test_memory_stays_bounded_and_the_other_student_keeps_their_run(
     assert now() - at_start < MEMORY_GROWTH, f"grew {(now() - at_start) / 2**20:.0f} MB"
     other_student.settle()
     assert_working(other_student)
-    assert floor_and_status(other_student) == ("0.000e+00", "#### Paused · epoch 1/40")
+    assert floor_and_status(other_student) == ("0.000e+00", "## Paused · epoch 1/40")
