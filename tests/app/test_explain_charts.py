@@ -226,8 +226,8 @@ def test_each_plateau_band_is_named_by_its_label_not_only_its_tint():
                                                                 (580, ON_FLOOR)]
 
 
-def test_the_questions_log_and_its_replays_differ_by_marker():
-    """On the student's model the printed log is open circles and the replays of the other
+def test_the_questions_log_and_its_reproductions_differ_by_marker():
+    """On the student's model the printed log is open circles and the reproductions of the other
     learning rate carry another marker symbol, not only another colour."""
     from components.explain.question_log import log_decorations
     from models.question.presets import PRESETS

@@ -3,9 +3,10 @@ streamlit nor evaluates text.
 
 The layers, lowest first. A module may import its own sub-package, the modules at its package's
 root (the shared vocabulary: `models/experiment.py`, `models/numbers.py`; `components/state.py`,
-`components/streamlit_internals.py`, `components/palette.py`, `components/live_chart.py`) and
-the sub-packages listed before its own; never one listed after it. A root module imports only
-other root modules. `components/` may import any of `models/`; `models/` never `components/`.
+`components/streamlit_internals.py`, `components/palette.py`, `components/page_style.py`,
+`components/live_chart.py`) and the sub-packages listed before its own; never one listed after
+it. A root module imports only other root modules. `components/` may import any of `models/`;
+`models/` never `components/`.
 """
 
 import ast
