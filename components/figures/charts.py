@@ -202,7 +202,9 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
 
 
 def prediction_grid(xs: np.ndarray, count: int = 200) -> np.ndarray:
-    """Returns `count` x values spanning the points plus a 25% margin on each side."""
+    """Returns `count` x values spanning the points plus a 25% margin on each side, and the
+    points' own x among them (sorted), so a curve drawn over the grid passes through the
+    network's exact prediction at each point and the words that read it there are exact."""
     low, high = float(np.min(xs)), float(np.max(xs))
     margin = 0.25 * (high - low) if high > low else 1.0
-    return np.linspace(low - margin, high + margin, count)
+    return np.union1d(np.linspace(low - margin, high + margin, count), np.asarray(xs, dtype=float))

@@ -15,9 +15,10 @@ from models.analysis.units import Units
 MOST_LISTED = 12  # points or units named one by one; past that, a count
 
 
-def sci(value: float | None) -> str:
-    """Returns a value in scientific notation with 4 significant digits, or "unknown"."""
-    return "unknown" if value is None or not np.isfinite(value) else f"{value:.3e}"
+def sci(value: float | None, missing: str = "unknown") -> str:
+    """Returns a value in scientific notation with 4 significant digits, as the readouts show it,
+    or `missing` (spoken words here; the readouts draw a dash)."""
+    return missing if value is None or not np.isfinite(value) else f"{value:.3e}"
 
 
 def _listed(items: list[str], noun: str) -> str:
@@ -37,7 +38,7 @@ def loss_numbers(epoch: int, epochs: int, loss: float | None, floor_name: str, f
 def fit_numbers(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, curve: np.ndarray,
                 line: Line) -> str:
     """Returns the fit's numbers: each point, the network's prediction at its x (read off its
-    curve over `grid`) and the least-squares line."""
+    curve over `grid`, which holds every point's x: exact) and the least-squares line."""
     predicted = np.interp(xs, grid, curve)
     points = [f"x {x:.4g}: y {y:.4g}, network {p:.4g}" for x, y, p in zip(xs, ys, predicted,
                                                                              strict=True)]

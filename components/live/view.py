@@ -19,7 +19,7 @@ from components.explain import explanation
 from components.explain.question_log import log_decorations
 from components.explain.units_view import UnitsView
 from components.figures.charts import fit_figure, loss_figure, prediction_grid
-from components.figures.descriptions import fit_numbers, loss_numbers
+from components.figures.descriptions import fit_numbers, loss_numbers, sci
 from components.live.compare import compared_curves
 from components.live.player import status_text
 from components.live.replay import render_replay, replay_mark
@@ -37,9 +37,9 @@ EXPLAIN_EVERY = 1.0
 STATUS_HEADING = "## "  # the status line's markdown prefix
 
 
-def sci(value: float | None) -> str:
-    """Returns a value in scientific notation with 4 significant digits, or a dash."""
-    return "—" if value is None or not np.isfinite(value) else f"{value:.3e}"
+def readout(value: float | None) -> str:
+    """Returns a readout's text: the value as the charts' words give it, or a dash."""
+    return sci(value, missing="—")
 
 
 class LiveView:
@@ -121,10 +121,10 @@ class LiveView:
         # A level-2 heading: the page's outline goes title (h1), status (h2), "Why it stops" (h3)
         self._show("status", text, lambda: self.status.markdown(f"{STATUS_HEADING}{text}"))
         loss_slot, floor_slot, gap_slot, seeds_slot = self.readouts
-        value = sci(loss)
+        value = readout(loss)
         self._show("loss", value, lambda: loss_slot.metric(
             "Loss", value, help=f"The MSE at the {when} epoch (median over seeds)."))
-        floor_text, gap, gap_note = explanation.floor_readouts(floors, loss, sci)
+        floor_text, gap, gap_note = explanation.floor_readouts(floors, loss, readout)
         self._show("floor", floor_text, lambda: floor_slot.metric(
             "Floor", floor_text, help=f"The {floors.label}'s MSE: the lowest loss this network "
                                       f"can reach on these points. {floors.why}"))

@@ -86,3 +86,22 @@ def test_units_numbers_list_each_units_state_and_output_at_the_points():
     words = units_numbers(units, ["active", "dead"], np.array([0.5, -1.0]))
     assert words == ("2 units: 1 active, 1 dead, 0 saturated. Outputs at the points' x "
                      "(-1, 0.5): unit 1 (active): 0, 0.5; unit 2 (dead): 0, 0.")
+
+
+def test_the_fits_words_give_the_networks_exact_prediction_at_each_point():
+    """A ReLU network's curve bends between grid samples; the grid holds the points' own x, so
+    the words read its prediction there exactly: as the trainer predicts at the points alone."""
+    from components.figures.charts import prediction_grid
+    from models.analysis.floors import least_squares_line
+    from models.engine.trainer import trainer_for
+    from models.experiment import Experiment, Network, Points
+
+    points = Points((-1.0, 0.013, 0.5, 1.0), (0.2, -0.3, 0.4, 0.1))
+    trainer = trainer_for(Experiment(points=points, network=Network(activation="relu", width=4),
+                                     seed=3))
+    xs, ys = np.asarray(points.xs), np.asarray(points.ys)
+    grid = prediction_grid(xs)
+    assert set(xs) <= set(grid) and np.all(np.diff(grid) > 0)
+    words = fit_numbers(xs, ys, grid, trainer.predict(grid)[0], least_squares_line(points))
+    for x, y, exact in zip(xs, ys, trainer.predict(xs)[0], strict=True):
+        assert f"x {x:.4g}: y {y:.4g}, network {exact:.4g}" in words
