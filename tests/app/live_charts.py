@@ -6,11 +6,9 @@ import json
 from collections.abc import Iterable
 
 
-def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
-    """Returns the figure ({"data": [...], "layout": {...}}) that chart `name` shows, given the
-    data of the page's live_chart elements in page order: the host's figure with the latest
-    update of the same script run applied, as components/live_chart.js merges them. AppTest
-    sees the elements (`e.proto.bytes for e in at.get("bidi_component")`), not the browser."""
+def _host_and_latest(payloads: Iterable[bytes], name: str) -> tuple[dict, dict | None]:
+    """Returns chart `name`'s host message and the newest update of the same script run (None
+    when there is none), from the data of the page's live_chart elements in page order."""
     messages = []
     for message in map(json.loads, payloads):
         messages += message["updates"] if "updates" in message else [message]
@@ -19,9 +17,17 @@ def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
     if host is None:
         raise ValueError(f"no live chart named {name!r} on the page")
     updates = [m for m in messages if not m.get("host") and m["token"] == host["token"]]
-    if not updates:
+    return host, max(updates, key=lambda m: m["seq"]) if updates else None
+
+
+def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
+    """Returns the figure ({"data": [...], "layout": {...}}) that chart `name` shows, given the
+    data of the page's live_chart elements in page order: the host's figure with the latest
+    update of the same script run applied, as components/live_chart.js merges them. AppTest
+    sees the elements (`e.proto.bytes for e in at.get("bidi_component")`), not the browser."""
+    host, update = _host_and_latest(payloads, name)
+    if update is None:
         return {"data": host["traces"], "layout": host["layout"]}
-    update = max(updates, key=lambda m: m["seq"])
     traces = [update["traces"].get(str(i)) or host["traces"][i] for i in range(update["count"])]
     return {"data": traces, "layout": update["layout"] or host["layout"]}
 
@@ -29,12 +35,5 @@ def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
 def numbers_shown(payloads: Iterable[bytes], name: str) -> str:
     """Returns the words chart `name` gives a screen reader now (its hidden paragraph): the
     newest update's of the host's script run, or the host's own, as live_chart.js writes them."""
-    messages = []
-    for message in map(json.loads, payloads):
-        messages += message["updates"] if "updates" in message else [message]
-    messages = [m for m in messages if m.get("name") == name]
-    host = next((m for m in messages if m.get("host")), None)
-    if host is None:
-        raise ValueError(f"no live chart named {name!r} on the page")
-    updates = [m for m in messages if not m.get("host") and m["token"] == host["token"]]
-    return max(updates, key=lambda m: m["seq"])["numbers"] if updates else host["numbers"]
+    host, update = _host_and_latest(payloads, name)
+    return (update or host)["numbers"]
