@@ -34,7 +34,10 @@ LOSS, LOSS_DASH = BLUE, "solid"
 BAND = tint(BLUE, 0.18)                       # min-max over seeds
 FLOOR, FLOOR_DASH = VERMILLION, "dash"        # also the points, and where a run diverged
 LINEAR, LINEAR_DASH = BLACK, "dashdot"        # the linear floor and the least-squares line
-REFERENCE, REFERENCE_DASH = BLUISH_GREEN, "dot"  # simpler models' floors
+# Simpler models' floors (models/analysis/theory.reference_floors), each its own line: two of
+# them stand on one chart, and one style for both left the legend unable to say which is which
+REFERENCE_STYLES = {"constant prediction": (BLUISH_GREEN, "dot"),
+                    "line through the origin": (REDDISH_PURPLE, "4px,3px,1px,3px")}
 ESTIMATE, ESTIMATE_DASH = VERMILLION, "longdash"  # best of many starts: an estimate of the floor
 THEORY, THEORY_DASH = REDDISH_PURPLE, "longdashdot"  # Saxe et al.'s curve
 CHANGE, CHANGE_DASH = BLACK, "dot"            # a mid-run change: a labelled vertical line

@@ -200,7 +200,7 @@ def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
 
 def reference_decorations(refs: dict[str, float], log_y: bool, floor: float | None = None,
                           right: float = 1.0) -> Decorations:
-    """Returns a dotted line per reference floor, named in the legend.
+    """Returns a line per reference floor, each in its own colour and dash, named in the legend.
 
     A value of 0 has no place on a log axis, and a reference equal to `floor` (a linear network
     without biases: the origin line) is already drawn as the floor: both are left out.
@@ -210,6 +210,6 @@ def reference_decorations(refs: dict[str, float], log_y: bool, floor: float | No
         if (value <= 0 and log_y) or (floor is not None and np.isclose(value, floor, rtol=1e-12,
                                                                          atol=0.0)):
             continue
-        parts.traces.append(level_line(value, f"{name} {value:.3e}", P.REFERENCE, P.REFERENCE_DASH,
-                                       right))
+        colour, dash = P.REFERENCE_STYLES[name]
+        parts.traces.append(level_line(value, f"{name} {value:.3e}", colour, dash, right))
     return parts

@@ -127,17 +127,22 @@ def test_grad_norm_figure_is_log_y_downsampled_and_keeps_zero_visible():
     assert trace.customdata[-1] == 0.0  # the hover says 0
 
 
-def test_reference_lines_are_dotted_legend_lines_at_their_values():
-    """Each positive reference is a dotted horizontal line at its value, named (with the value)
-    in the legend; a zero reference is left out on a log axis and drawn on a linear one."""
-    refs = {"constant prediction": 0.0313, "line through the origin": 0.00596, "zero": 0.0}
+def test_reference_lines_are_broken_legend_lines_at_their_values_each_its_own_style():
+    """Each positive reference is a horizontal line at its value, named (with the value) in the
+    legend, in its own colour and its own (never solid) dash, so the legend tells them apart; a
+    zero reference is left out on a log axis and drawn on a linear one."""
+    refs = {"constant prediction": 0.0313, "line through the origin": 0.00596}
     fig = go.Figure(reference_decorations(refs, log_y=True, right=500).traces)
     assert [tuple(t.y) for t in fig.data] == [(0.0313, 0.0313), (0.00596, 0.00596)]
-    assert all(t.line.dash == "dot" and tuple(t.x) == (0, 500) for t in fig.data)
+    assert all(t.line.dash != "solid" and tuple(t.x) == (0, 500) for t in fig.data)
+    assert len({t.line.dash for t in fig.data}) == len({t.line.color for t in fig.data}) == 2
     assert [t.name for t in fig.data] == ["constant prediction 3.130e-02",
                                           "line through the origin 5.960e-03"]
-    linear = go.Figure(reference_decorations(refs, log_y=False).traces)
-    assert [t.y[0] for t in linear.data] == [0.0313, 0.00596, 0.0]
+    with_zero = {**refs, "constant prediction": 0.0}
+    assert [t.y[0] for t in go.Figure(reference_decorations(with_zero, log_y=True).traces).data] \
+        == [0.00596]
+    linear = go.Figure(reference_decorations(with_zero, log_y=False).traces)
+    assert [t.y[0] for t in linear.data] == [0.0, 0.00596]
 
 
 def test_a_reference_equal_to_the_networks_floor_is_not_drawn_twice():

@@ -11,6 +11,8 @@ import pytest
 
 from components import palette as P
 from models.analysis.plateaus import ABOVE_FLOOR, DESCENDING, ON_FLOOR, SLOPE
+from models.analysis.theory import reference_floors
+from models.experiment import Points
 
 ROOT = Path(__file__).resolve().parents[2]
 COLOUR_LITERAL = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b|rgba?\(\s*\d|\"white\"|\"black\"")
@@ -62,7 +64,8 @@ def test_text_colours_reach_4_5_to_1_and_lines_3_to_1():
     red, green, blue = (round(0.16 * int(P.PRIMARY[i:i + 2], 16) + 0.84 * 255) for i in (1, 3, 5))
     # a selected segmented control: the primary on the primary at 16% over white
     assert contrast(P.PRIMARY, f"#{red:02x}{green:02x}{blue:02x}") >= 4.5
-    lines = [P.LOSS, P.FLOOR, P.LINEAR, P.REFERENCE, P.ESTIMATE, P.THEORY, P.CHANGE,
+    lines = [P.LOSS, P.FLOOR, P.LINEAR, P.ESTIMATE, P.THEORY, P.CHANGE,
+             *(colour for colour, _ in P.REFERENCE_STYLES.values()),
              P.REPLAY_MARK, P.GRAD_NORM, P.LOG_MARKER, P.LOG_REPRODUCED,
              *(colour for colour, _, _ in P.COMPARED),
              *(colour for colour, _ in P.UNIT_STYLES.values())]
@@ -70,9 +73,11 @@ def test_text_colours_reach_4_5_to_1_and_lines_3_to_1():
 
 
 def test_lines_of_the_loss_chart_differ_in_dash_not_only_colour():
-    """The loss, floor, linear floor, references, estimate and theory each have their own dash."""
-    dashes = [P.LOSS_DASH, P.FLOOR_DASH, P.LINEAR_DASH, P.REFERENCE_DASH, P.ESTIMATE_DASH,
-              P.THEORY_DASH]
+    """The loss, floor, linear floor, each reference floor, estimate and theory have their own
+    dash, and the references are the ones theory names."""
+    assert set(P.REFERENCE_STYLES) == set(reference_floors(Points()))
+    dashes = [P.LOSS_DASH, P.FLOOR_DASH, P.LINEAR_DASH, P.ESTIMATE_DASH, P.THEORY_DASH,
+              *(dash for _, dash in P.REFERENCE_STYLES.values())]
     assert len(set(dashes)) == len(dashes)
 
 
