@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.dom import screenshot, status_lines
+from tests.browser.dom import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +41,17 @@ def _idle(page) -> None:
 
 
 def _status(page, pattern: str) -> str:
-    page.wait_for_function(
-        "p => [...document.querySelectorAll('h2')].some(h => new RegExp(p).test(h.textContent))",
-        arg=pattern)
-    return next(line for line in status_lines(page) if re.search(pattern, line))
+    """Returns the status line once a level-2 heading matches `pattern`, its text read in the
+    same moment it matched: a rerun can replace the heading between a wait and a second read."""
+    return page.wait_for_function(
+        "p => [...document.querySelectorAll('h2')].map(h => h.textContent)"
+        ".find(text => new RegExp(p).test(text))", arg=pattern).json_value()
+
+
+def _pause_offered(page) -> None:
+    """Returns once the Play button reads Pause: the page has drawn the playing run's controls,
+    as a student sees before pressing a key (a key pressed earlier lands on the old Play)."""
+    page.locator(".st-key-play button", has_text="Pause").first.wait_for()
 
 
 def test_play_pause_change_activation_and_reset_by_keyboard(new_page):
@@ -57,8 +64,8 @@ def test_play_pause_change_activation_and_reset_by_keyboard(new_page):
     _tab_to(page, r"(?s)^BUTTON\|.*\bPlay\b")
     page.keyboard.press("Enter")
     _status(page, r"Playing · epoch \d+/100000")
-
-    page.keyboard.press("Space")  # focus is still on the button, now Pause: it pauses
+    _pause_offered(page)
+    page.keyboard.press("Space")  # Play/Pause's shortcut, wherever the focus now is: it pauses
     paused = _status(page, r"Paused · epoch \d+/100000")
     assert int(re.search(r"epoch (\d+)/", paused).group(1)) > 0
 
@@ -72,6 +79,7 @@ def test_play_pause_change_activation_and_reset_by_keyboard(new_page):
     _tab_to(page, r"(?s)^BUTTON\|.*\bPlay\b")  # from the box forward to Play again
     page.keyboard.press("Space")
     _status(page, r"Playing · epoch \d+/100000")
+    _pause_offered(page)
     page.keyboard.press("Backspace")
     _status(page, r"Ready · 0/100000")
     screenshot(page, "keyboard_reset")

@@ -39,9 +39,17 @@ _WATCH = """labels => {
 }"""
 
 
+def _in_order(spoken: list[str], said: list[str]) -> bool:
+    """Returns True when `spoken` is `said` with some items left out, the rest in their order."""
+    rest = iter(said)
+    return all(item in rest for item in spoken)
+
+
 def test_the_diagnosis_region_is_polite_and_speaks_only_when_its_label_changes(new_page):
     """Playing a ReLU run to its end, the region (aria-live polite, same node throughout) says
-    "Diagnosis: <label>." for each label the sentence shows, in order, and changes no more often."""
+    "Diagnosis: <label>." for the labels the sentence shows, in their order, ending on the last,
+    and changes no more often. A label the page showed for less than a frame may go unspoken:
+    a browser that falls behind draws only the newest of the updates waiting for it."""
     page = new_page("/?preset=relu&epochs=600")
     page.get_by_text(re.compile(r"Ready · 0/600")).first.wait_for()
     region = page.locator('[aria-live="polite"]')
@@ -56,11 +64,10 @@ def test_the_diagnosis_region_is_polite_and_speaks_only_when_its_label_changes(n
     # None: no sentence with a label (before the first, or while a rerun redraws the page)
     shown = [label for label in seen["labels"] if label]
     labels = [label for i, label in enumerate(shown) if i == 0 or label != shown[i - 1]]
-    expected = ["No diagnosis yet."] + [f"Diagnosis: {label}." for label in labels]
+    said = ["No diagnosis yet."] + [f"Diagnosis: {label}." for label in labels]
     regions = seen["regions"]
-    if regions[0] != "No diagnosis yet.":  # the first frame already had a diagnosis
-        expected = expected[1:]
     assert labels and labels[-1] == "On the floor"
-    assert regions == expected, (regions, seen["labels"])
+    assert regions[-1] == "Diagnosis: On the floor.", (regions, seen["labels"])
+    assert _in_order(regions, said), (regions, seen["labels"])
     assert seen["nodes"] == 1
     assert seen["frames"] > 3 * len(regions)  # many frames moved the numbers, not the region
