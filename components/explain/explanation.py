@@ -27,7 +27,7 @@ from components.figures.explanation import (
     slice_figure,
 )
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
-from models.analysis.floors import Floors, least_squares_line, polynomial_floor
+from models.analysis.floors import Floors
 from models.analysis.landscape import loss_slice
 from models.analysis.plateaus import Plateau, find_plateaus
 from models.analysis.theory import (
@@ -120,19 +120,19 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
     cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
 
 
-def line_landscape(run: Run, shown: Snapshot | None = None
+def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
                    ) -> tuple[go.Figure, str]:
     """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
-    now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words."""
+    now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words, whose
+    lowest point is the page's least-squares line and its MSE (`floors`)."""
     path = run.trajectory if shown is None else \
         [p for p in run.trajectory if p.epoch < shown.epoch] + [
             LinePoint(shown.epoch, shown.slopes, shown.intercepts)]
     slopes = np.array([p.slopes for p in path])
     intercepts = np.array([p.intercepts for p in path])
     figure = landscape_figure(run.experiment.points, slopes, intercepts)
-    points = run.experiment.points  # the star the landscape draws: the line with an intercept
     return figure, landscape_numbers(float(np.median(slopes[-1])), float(np.median(intercepts[-1])),
-                                     least_squares_line(points), polynomial_floor(points, 1))
+                                     floors.line, floors.linear_floor)
 
 
 def render_saxe_readouts(run: Run) -> None:

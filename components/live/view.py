@@ -168,7 +168,7 @@ class LiveView:
         if self.linear:
             with self.line_readouts.container():
                 explanation.render_line_readouts(run, self.floors, self.replayed)
-            self.landscape_chart.draw(*explanation.line_landscape(run, self.replayed))
+            self.landscape_chart.draw(*explanation.line_landscape(run, self.floors, self.replayed))
         self.grad_chart.draw(*explanation.grad_norm_chart(run))
         if self.units:
             self.units.draw(run, self.replayed)
