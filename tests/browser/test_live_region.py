@@ -23,7 +23,16 @@ _WATCH = """labels => {
       .find(b => labels.includes(b.textContent.trim()));
     return bold ? bold.textContent.trim() : null;
   };
-  window.seen = {regions: [], labels: [], nodes: new Set(), frames: 0};
+  window.seen = {regions: [], labels: [], nodes: new Set(), frames: 0, writes: 0, unchanged: 0};
+  // Every write to the region itself: one that leaves its text as it was would be spoken again.
+  new MutationObserver(records => {
+    for (const record of records) {
+      window.seen.writes++;
+      const before = [...record.removedNodes].map(n => n.textContent).join("");
+      const after = [...record.addedNodes].map(n => n.textContent).join("");
+      if (record.type === "childList" && before === after) window.seen.unchanged++;
+    }
+  }).observe(region(), {subtree: true, childList: true, characterData: true});
   const note = () => {
     const r = region(), seen = window.seen;
     if (!r) return;
@@ -39,17 +48,12 @@ _WATCH = """labels => {
 }"""
 
 
-def _in_order(spoken: list[str], said: list[str]) -> bool:
-    """Returns True when `spoken` is `said` with some items left out, the rest in their order."""
-    rest = iter(said)
-    return all(item in rest for item in spoken)
-
-
 def test_the_diagnosis_region_is_polite_and_speaks_only_when_its_label_changes(new_page):
-    """Playing a ReLU run to its end, the region (aria-live polite, same node throughout) says
-    "Diagnosis: <label>." for the labels the sentence shows, in their order, ending on the last,
-    and changes no more often. A label the page showed for less than a frame may go unspoken:
-    a browser that falls behind draws only the newest of the updates waiting for it."""
+    """Playing a ReLU run to its end, the region (aria-live polite, the same node throughout)
+    says "Diagnosis: <label>." with one of the diagnosis's labels, ends on the label the page
+    ends on, is never written without its text changing, and changes far less often than the
+    page. (Which transient labels are spoken is the server's to say: a browser that falls behind
+    draws only the newest of its waiting updates, the sentence's as well as the region's.)"""
     page = new_page("/?preset=relu&epochs=600")
     page.get_by_text(re.compile(r"Ready · 0/600")).first.wait_for()
     region = page.locator('[aria-live="polite"]')
@@ -59,15 +63,13 @@ def test_the_diagnosis_region_is_polite_and_speaks_only_when_its_label_changes(n
     page.evaluate(_WATCH, list(LABELS))
     page.locator(".st-key-play button").first.click()
     wait_finished(page, 600)
-    seen = page.evaluate("() => ({regions: window.seen.regions, labels: window.seen.labels, "
-                         "nodes: window.seen.nodes.size, frames: window.seen.frames})")
-    # None: no sentence with a label (before the first, or while a rerun redraws the page)
-    shown = [label for label in seen["labels"] if label]
-    labels = [label for i, label in enumerate(shown) if i == 0 or label != shown[i - 1]]
-    said = ["No diagnosis yet."] + [f"Diagnosis: {label}." for label in labels]
+    seen = page.evaluate("() => ({...window.seen, nodes: window.seen.nodes.size})")
+    shown = [label for label in seen["labels"] if label]  # None: no sentence with a label
     regions = seen["regions"]
-    assert labels and labels[-1] == "On the floor"
+    assert shown and shown[-1] == "On the floor"
     assert regions[-1] == "Diagnosis: On the floor.", (regions, seen["labels"])
-    assert _in_order(regions, said), (regions, seen["labels"])
+    spoken = {"No diagnosis yet."} | {f"Diagnosis: {label}." for label in LABELS}
+    assert set(regions) <= spoken, regions
+    assert seen["writes"] >= len(regions) - 1 and seen["unchanged"] == 0, seen
     assert seen["nodes"] == 1
-    assert seen["frames"] > 3 * len(regions)  # many frames moved the numbers, not the region
+    assert seen["frames"] > 3 * seen["writes"]  # many frames moved the numbers, not the region
