@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class RunKey(NamedTuple):
     epochs: int
 
 
+T = TypeVar("T")
 _SERIALS = itertools.count(1)
 MAX_TRAJECTORY = 2_000
 
@@ -70,7 +71,18 @@ class Run:
         self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
                                self.trainer.net.weights[-1][0].numpy().copy())
         self.snapshots = Snapshots(take(self.trainer, None))
+        self._memo: dict[tuple[str, int], object] = {}
         self._sample_line()
+
+    def memo(self, name: str, epoch: int, compute: Callable[[], T]) -> T:
+        """Returns what `compute()` returns for this run at `epoch`, computed once: a reading of
+        the run (its diagnosis, its curvature) that every redraw and every session showing the
+        same run and epoch shares. `name` tells the readings apart; `compute` must depend on
+        nothing but the run up to `epoch`."""
+        key = (name, epoch)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     def _sample_line(self) -> None:
         if not self.experiment.network.is_linear:
