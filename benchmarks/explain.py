@@ -55,12 +55,18 @@ def main() -> None:
     trainer.run(10)
     for name, work, goal in (
         ("find_plateaus, 100,000 epochs", lambda: find_plateaus(epochs, loss, grad, c.floor, scale), 0.1),
-        ("loss_slice, 41 x 41, question network", lambda: loss_slice(trainer, seed_index=0), 1.0),
+        (
+            "loss_slice, 41 x 41, question network",
+            lambda: loss_slice(trainer.net, trainer.identity.points, seed_index=0),
+            1.0,
+        ),
     ):
         times = seconds(work, rounds)
-        print(f"{name:<40} median {statistics.median(times):.4f} s "
-              f"(range {min(times):.4f}-{max(times):.4f}, {rounds} rounds); goal < {goal} s: "
-              f"{'met' if statistics.median(times) < goal else 'MISSED'}")
+        print(
+            f"{name:<40} median {statistics.median(times):.4f} s "
+            f"(range {min(times):.4f}-{max(times):.4f}, {rounds} rounds); goal < {goal} s: "
+            f"{'met' if statistics.median(times) < goal else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

@@ -160,7 +160,7 @@ class KeptSlice(NamedTuple):
 
 
 def _slice_request(run: Run) -> None:
-    alphas, betas, losses = loss_slice(run.trainer, 0)
+    alphas, betas, losses = loss_slice(run.networks(), run.experiment.points, 0)
     figure = slice_figure(alphas, betas, losses)
     figure.layout.meta = slice_numbers(alphas, betas, losses)  # its words travel with it
     st.session_state[S.SLICE] = KeptSlice(run.serial, run.epoch, figure)

@@ -24,11 +24,9 @@ def shown_units(run: Run, replayed: Snapshot | None = None) -> tuple[Units, int]
     """Returns the last hidden layer of the seed shown (the median run, now or at the replayed
     snapshot, among the seeds it keeps) and that seed's index."""
     xs = np.asarray(run.experiment.points.xs, dtype=np.float64)
-    if replayed is None:
-        net, losses = run.trainer.net, run.history.last_losses
-    else:
-        net = networks(run.experiment.network, replayed.weights)
-        losses = None if replayed.losses is None else replayed.losses[:net.k]
+    shown = run.frame if replayed is None else replayed
+    net = networks(run.experiment.network, shown.weights)
+    losses = None if shown.losses is None else shown.losses[:net.k]
     k = median_seed(losses)
     return hidden_units(net, k, xs, prediction_grid(xs)), k
 

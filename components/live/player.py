@@ -23,14 +23,15 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components import state as S
+from components.live import shared_training
 from components.live.compare import remember
-from components.live.shared_training import compute_shared
 from components.live.turns import Turns
 from components.streamlit_internals import SKELETON_SELECTOR, browser_connected, unsent_messages
 from models.engine.trainer import chunk_epochs
 from models.experiment import Experiment
 from models.run.pace import MAX, Pacer, block_end, block_epochs, epochs_per_second
 from models.run.run import Compute, Run
+from models.run.store import train
 
 REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
 # time a redraw itself takes
@@ -143,12 +144,12 @@ def current_run(experiment: Experiment, ready: bool = True) -> Run:
     one epoch further when Step was pressed (and the points are `ready`)."""
     run: Run | None = st.session_state.get(S.RUN)
     if run is None or not run.update(experiment):
-        run = Run(experiment)
+        run = Run(experiment, shared_training.STORE)
         st.session_state[S.RUN] = run
     # Stepped before the page is laid out, so everything on it (the Replay epoch slider too)
     # is laid out for the epoch it shows.
     if ready and st.session_state.pop(S.STEP, False):
-        run.advance(1, compute_shared)
+        run.advance(1)
     return run
 
 
@@ -191,7 +192,7 @@ def _checkpoint() -> None:
 
 
 def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock = Clock(),
-              compute: Compute = compute_shared, behind: Callable[[], bool] = _browser_behind,
+              compute: Compute = train, behind: Callable[[], bool] = _browser_behind,
               checkpoint: Callable[[], None] = _checkpoint) -> None:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
     every REDRAW_EVERY seconds until it finishes; changes the run. Never draws while the

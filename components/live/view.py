@@ -148,8 +148,8 @@ class LiveView:
             "floor" if floors.exact else "lower bound of the floor", floor_text, gap))
         xs, ys = np.asarray(run.experiment.points.xs), np.asarray(run.experiment.points.ys)
         grid = prediction_grid(xs)
-        curves = run.trainer.predict(grid) if replayed is None else \
-            predict(run.experiment.network, replayed.weights, grid)
+        shown = run.frame if replayed is None else replayed
+        curves = predict(run.experiment.network, shown.weights, grid)
         self.fit_chart.draw(fit_figure(xs, ys, grid, curves, floors, figure.layout.height),
                             fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line))
         return plateaus

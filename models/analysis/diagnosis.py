@@ -211,7 +211,8 @@ def diagnose_run(run: Run, floors: Floors, plateaus: list[Plateau],
     units = None
     if not network.is_linear and history.count:
         xs = np.asarray(run.experiment.points.xs, dtype=np.float64)
-        units = hidden_units(run.trainer.net, median_seed(history.last_losses), xs, xs)
+        net = run.networks()  # the seeds the run's frame keeps (all of them, unless many)
+        units = hidden_units(net, median_seed(history.last_losses[:net.k]), xs, xs)
     u0 = saxe_start(run)
     escape = None if u0 is None else plateau_length(run.experiment.points,
                                                     run.experiment.training.lr, u0)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from models.analysis.floors import least_squares_line, polynomial_floor
-from models.engine.trainer import Trainer
+from models.engine.mlp import MLPBatch
 from models.experiment import Points
 
 MARGIN = 0.15  # each side of the window, as a fraction of what it must contain
@@ -85,19 +85,19 @@ def _padded(values: np.ndarray, min_width: float) -> tuple[float, float]:
     return low, high
 
 
-def filter_normalised_directions(trainer: Trainer, seed_index: int, direction_seed: int = 0
+def filter_normalised_directions(net: MLPBatch, seed_index: int, direction_seed: int = 0
                                  ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Returns two directions (d1, d2), each a list of (fan_out, fan_in) weight tensors.
 
     Each is Gaussian, then every row is rescaled to the norm of the same row of network
     `seed_index`'s weights (Li et al., 2018, eq. 1 with one row as the filter); a row of zero
-    weights gets a zero direction. The trainer is not changed.
+    weights gets a zero direction. The networks are not changed.
     """
     gen = torch.Generator().manual_seed(int(direction_seed))
     directions = []
     for _ in range(2):
         layers = []
-        for w in trainer.net.weights:
+        for w in net.weights:
             weights = w[seed_index]
             d = torch.randn(weights.shape, generator=gen, dtype=weights.dtype)
             # a Gaussian row is never exactly zero, so the division is safe
@@ -113,23 +113,22 @@ def slice_coordinates(span: float, steps: int) -> np.ndarray:
     return span * (np.arange(steps) - half) / half
 
 
-def loss_slice(trainer: Trainer, seed_index: int, span: float = 1.0, steps: int = 41,
-               direction_seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def loss_slice(net: MLPBatch, points: Points, seed_index: int, span: float = 1.0,
+               steps: int = 41, direction_seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns (alphas (steps,), betas (steps,), losses (steps, steps)) around network seed_index.
 
-    losses[i, j] is the full-batch MSE of theta + alphas[j] d1 + betas[i] d2, biases fixed.
-    The trainer is only read: the grid's networks get their own batched forward pass (the
-    textbook y = W_L f(... f(W_1 x + b_1) ...) + b_L; the engine's buffers are sized for its own
+    losses[i, j] is the full-batch MSE on `points` of theta + alphas[j] d1 + betas[i] d2, biases
+    fixed. The networks (an engine batch: a trainer's `net`, or a run's frame) are only read:
+    the grid's networks get their own batched forward pass (the textbook
+    y = W_L f(... f(W_1 x + b_1) ...) + b_L; the engine's buffers are sized for its own
     K networks), a few thousand networks per bmm, so 41 x 41 takes milliseconds.
     """
-    d1, d2 = filter_normalised_directions(trainer, seed_index, direction_seed)
+    d1, d2 = filter_normalised_directions(net, seed_index, direction_seed)
     alphas = slice_coordinates(span, steps)
     betas = slice_coordinates(span, steps)
-    net = trainer.net
     weights = [w[seed_index] for w in net.weights]
     # without biases the engine ignores the bias entries; so does this pass
     biases = [b[seed_index].reshape(1, 1, -1) * float(net.network.bias) for b in net.biases]
-    points = trainer.identity.points
     x = torch.tensor(points.xs, dtype=net.theta.dtype).reshape(1, -1, 1)
     y = torch.tensor(points.ys, dtype=net.theta.dtype).reshape(1, -1, 1)
     grid_a, grid_b = np.meshgrid(alphas, betas)  # rows follow betas, columns alphas

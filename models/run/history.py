@@ -22,19 +22,11 @@ class Event(NamedTuple):
     label: str
 
 
-@dataclass
-class History:
-    """Grows as a run advances; `append` changes it in place."""
+class _Records:
+    """What both a run's history and a view of its first epochs read: `stats` rows and `count`."""
 
-    capacity: int
-    stats: np.ndarray = field(init=False)
-    count: int = 0
-    last_losses: np.ndarray | None = None  # (K,) the latest epoch's loss of every seed
-    events: list[Event] = field(default_factory=list)
-    diverged_at: int | None = None  # 1-based epoch whose loss was not finite
-
-    def __post_init__(self):
-        self.stats = np.empty((self.capacity, 4), dtype=np.float64)
+    stats: np.ndarray
+    count: int
 
     @property
     def epochs(self) -> np.ndarray:
@@ -50,6 +42,21 @@ class History:
     def grad_norm(self) -> np.ndarray:
         """Returns the median gradient norm over the seeds at every recorded epoch."""
         return self.stats[: self.count, GRAD_NORM]
+
+
+@dataclass
+class History(_Records):
+    """Grows as a run advances; `append` changes it in place."""
+
+    capacity: int
+    stats: np.ndarray = field(init=False)
+    count: int = 0
+    last_losses: np.ndarray | None = None  # (K,) the latest epoch's loss of every seed
+    events: list[Event] = field(default_factory=list)
+    diverged_at: int | None = None  # 1-based epoch whose loss was not finite
+
+    def __post_init__(self):
+        self.stats = np.empty((self.capacity, 4), dtype=np.float64)
 
     def append(self, losses: np.ndarray, grad_norms: np.ndarray) -> None:
         """Records losses and gradient norms (epochs, K) after the current epoch, in place."""
@@ -68,6 +75,34 @@ class History:
         self.count += n
         self.last_losses = losses[-1].copy()
 
+    def append_rows(self, rows: np.ndarray) -> None:
+        """Records rows of statistics (epochs, 4) as another history computed them, in place."""
+        if self.count + len(rows) > self.capacity:
+            grown = np.empty((max(self.count + len(rows), 2 * self.capacity), 4), dtype=np.float64)
+            grown[: self.count] = self.stats[: self.count]
+            self.stats, self.capacity = grown, len(grown)
+        self.stats[self.count: self.count + len(rows)] = rows
+        self.count += len(rows)
+
     def mark(self, epoch: int, label: str) -> None:
         """Records that a setting changed after `epoch` (shown on the loss chart)."""
         self.events.append(Event(epoch, label))
+
+    def upto(self, count: int, last_losses: np.ndarray | None, events: list[Event],
+             diverged: bool) -> HistoryView:
+        """Returns a view of the first `count` epochs (no copy: the rows are read in place, and
+        `append` only writes rows past them); `diverged` when the view ends where the run
+        diverged."""
+        return HistoryView(self.stats[:count], count, last_losses, events,
+                           self.diverged_at if diverged else None)
+
+
+@dataclass(frozen=True)
+class HistoryView(_Records):
+    """The first `count` epochs of a History, as one session shows them: read-only."""
+
+    stats: np.ndarray
+    count: int
+    last_losses: np.ndarray | None
+    events: list[Event]
+    diverged_at: int | None

@@ -1,107 +1,109 @@
-"""A run in progress: the trainer, its history, the schedule of mid-run changes and the
-snapshots a replay shows (models/run/snapshots.py).
+"""A session's run: the run store's track of its experiment (models/run/store.py), read up to
+the session's own epoch, with the session's schedule of mid-run changes and their marks.
 
 The schedule (epoch, optimizer, learning rate) together with the experiment's run identity
-determines every loss of the run, which is what lets identical runs be computed once and shared.
+determines every loss of the run, which is what lets identical runs be computed once and shared:
+sessions showing the same run read one track, each at its own epoch and pace.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
+from models.engine.mlp import MLPBatch
 from models.engine.trainer import Trainer
 from models.experiment import Experiment
 from models.numbers import number_text
-from models.run.history import History
-from models.run.snapshots import Snapshot, Snapshots, take
+from models.run.history import Event, HistoryView
+from models.run.snapshots import Snapshot, Snapshots, networks
+from models.run.store import Change, Compute, LinePoint, RunStore, Track, TrackKey, train
 
-# (run, epochs) -> (losses, gradient norms), each (epochs_done, K): the default trains in
-# place; a cache may share the work between sessions.
-Compute = Callable[["Run", int], tuple[np.ndarray, np.ndarray]]
-
-
-class Change(NamedTuple):
-    """One entry of a run's schedule: from `epoch` on, `optimizer` at learning rate `lr`."""
-
-    epoch: int
-    optimizer: str
-    lr: float
-
-
-class LinePoint(NamedTuple):
-    """The line a linear network computes at an epoch: each seed's slope and intercept (K,)."""
-
-    epoch: int
-    slopes: np.ndarray
-    intercepts: np.ndarray
-
-
-class RunKey(NamedTuple):
-    """What determines a run's next `epochs` epochs: a cache key, equal for equal runs."""
-
-    identity: str  # repr of the RunIdentity: plain text, cheap for a cache to hash
-    schedule: tuple[Change, ...]
-    epoch: int
-    epochs: int
-
+__all__ = ["Change", "Compute", "LinePoint", "Run", "RunStore"]
 
 T = TypeVar("T")
 _SERIALS = itertools.count(1)
-MAX_TRAJECTORY = 2_000
 
 
 class Run:
-    """One session's run of an experiment; `advance` and `update` change it in place."""
+    """One session's run of an experiment; `advance` and `update` change it in place (and may
+    extend the shared track it reads, never change what the track has recorded)."""
 
-    def __init__(self, experiment: Experiment):
+    def __init__(self, experiment: Experiment, store: RunStore | None = None):
         self.serial = next(_SERIALS)  # tells runs apart after they are gone (run comparison)
         self.experiment = experiment
+        # Without a store of the process's, a run is alone in a store of its own (tests, scripts).
+        self.store = RunStore() if store is None else store
         t = experiment.training
-        self.trainer = Trainer(experiment.run_identity(), t.optimizer, t.lr)
-        self.history = History(capacity=experiment.training.epochs)
         self.schedule: tuple[Change, ...] = (Change(0, t.optimizer, t.lr),)
-        # The collapsed line of a linear network, sampled as the run advances; thinned by half
-        # whenever it reaches MAX_TRAJECTORY samples.
-        self.trajectory: list[LinePoint] = []
-        # Seed 0's first two weight matrices before training: where the saddle theory starts.
-        self.initial_layers = (self.trainer.net.weights[0][0].numpy().copy(),
-                               self.trainer.net.weights[-1][0].numpy().copy())
-        self.snapshots = Snapshots(take(self.trainer, None))
-        self._memo: dict[tuple[str, int], object] = {}
-        self._sample_line()
+        self.events: list[Event] = []
+        self.epoch = 0  # the epochs this session has shown: a frame of its track
+        self._follow()
+
+    def _follow(self) -> None:
+        """Reads the track of the current schedule (found or started in the store)."""
+        key = TrackKey(self.experiment.run_identity(), self.schedule)
+        self.track: Track = self.store.track(key, self.experiment.training.epochs)
+        self.track.readers.add(self)
+
+    @property
+    def trainer(self) -> Trainer:
+        """Returns the track's trainer, at the track's frontier (which may be ahead of this
+        run's epoch when other sessions read the same track): for tests and scripts that train
+        a run alone. What the page draws comes from `frame`."""
+        return self.track.trainer
+
+    @property
+    def frame(self) -> Snapshot:
+        """Returns the networks at this run's epoch (the kept seeds' weights and every loss)."""
+        return self.track.frame_at(self.epoch)
+
+    def networks(self) -> MLPBatch:
+        """Returns the networks at this run's epoch as an engine batch (of the frame's seeds)."""
+        return networks(self.experiment.network, self.frame.weights)
+
+    @property
+    def history(self) -> HistoryView:
+        """Returns the record of this run's epochs so far, read in place from the track."""
+        track = self.track
+        diverged = track.diverged and self.epoch >= track.epoch
+        return track.history.upto(self.epoch, self.frame.losses if self.epoch else None,
+                                  self.events, diverged)
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """Returns the track's replay snapshots (`shown_at` keeps to this run's epochs)."""
+        return self.track.snapshots
+
+    @property
+    def trajectory(self) -> list[LinePoint]:
+        """Returns the collapsed line of a linear network sampled up to this run's epoch."""
+        points = self.track.trajectory
+        if points and points[-1].epoch > self.epoch:
+            return [p for p in points if p.epoch <= self.epoch]
+        return points
+
+    @property
+    def initial_layers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Returns seed 0's first and last weight matrices before training."""
+        return self.track.initial_layers
 
     def memo(self, name: str, epoch: int, compute: Callable[[], T]) -> T:
         """Returns what `compute()` returns for this run at `epoch`, computed once: a reading of
         the run (its diagnosis, its curvature) that every redraw and every session showing the
         same run and epoch shares. `name` tells the readings apart; `compute` must depend on
         nothing but the run up to `epoch`."""
-        key = (name, epoch)
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[return-value]
-
-    def _sample_line(self) -> None:
-        if not self.experiment.network.is_linear:
-            return
-        slope, intercept = self.trainer.effective_line()
-        self.trajectory.append(LinePoint(self.epoch, slope, intercept))
-        if len(self.trajectory) >= MAX_TRAJECTORY:
-            self.trajectory = self.trajectory[::2] + ([self.trajectory[-1]]
-                                                      if len(self.trajectory) % 2 == 0 else [])
-
-    @property
-    def epoch(self) -> int:
-        """Returns the number of epochs trained so far."""
-        return self.trainer.epoch
+        return self.track.memo(name, epoch, compute)
 
     @property
     def finished(self) -> bool:
         """Returns True when the last epoch is done or the loss diverged."""
-        return self.trainer.diverged or self.epoch >= self.experiment.training.epochs
+        track = self.track
+        return (track.diverged and self.epoch >= track.epoch) or \
+            self.epoch >= self.experiment.training.epochs
 
     def update(self, experiment: Experiment) -> bool:
         """Applies new settings; returns False when they need a fresh run instead.
@@ -113,7 +115,6 @@ class Run:
             return False
         new, old = experiment.training, self.experiment.training
         if (new.optimizer, new.lr) != (old.optimizer, old.lr):
-            self.trainer.set_training(new.optimizer, new.lr)
             entry = Change(self.epoch, new.optimizer, new.lr)
             # Several changes between two epochs are one entry, except a switch of optimizer
             # after epoch 0: it restarts the optimizer's state, so the schedule must keep it for
@@ -121,47 +122,40 @@ class Run:
             last = self.schedule[-1]
             merge = last.epoch == self.epoch and (self.epoch == 0 or new.optimizer == old.optimizer)
             self.schedule = (self.schedule[:-1] if merge else self.schedule) + (entry,)
-            if self.history.events and self.history.events[-1].epoch == self.epoch:
-                self.history.events.pop()
+            if self.events and self.events[-1].epoch == self.epoch:
+                self.events.pop()
             if self.epoch > 0:
                 # Label against the settings before this epoch, so merged changes show in full.
                 before = next(c for c in reversed(self.schedule) if c.epoch < self.epoch)
                 label = _change_label(before, entry)
                 if label:
-                    self.history.mark(self.epoch, label)
+                    self.events.append(Event(self.epoch, label))
                 elif self.schedule[-2].epoch == self.epoch:  # switched away and back: fresh state
-                    self.history.mark(self.epoch, f"opt={new.optimizer} (restarted)")
+                    self.events.append(Event(self.epoch, f"opt={new.optimizer} (restarted)"))
                 else:  # changed and changed back: nothing happened
                     self.schedule = self.schedule[:-1]
+            self.track.readers.discard(self)
+            self.experiment = experiment
+            self._follow()
         self.experiment = experiment
         return True
 
-    def advance(self, epochs: int, compute: Compute | None = None) -> None:
-        """Trains up to `epochs` more epochs (never past the last) and records them, stopping
-        at each epoch a snapshot is kept of to take it."""
+    def advance(self, epochs: int, compute: Compute = train) -> None:
+        """Moves up to `epochs` more epochs on (never past the last): to the track's frame there,
+        training the track first if no session has yet."""
         end = min(self.epoch + epochs, self.experiment.training.epochs)
-        while self.epoch < end and not self.trainer.diverged:
-            total = self.experiment.training.epochs
-            n = min(end, self.snapshots.next_epoch(self.epoch, total)) - self.epoch
-            losses, grad_norms = compute(self, n) if compute else self.trainer.run(n)
-            self.history.append(losses, grad_norms)
-            if self.trainer.diverged:
-                self.history.diverged_at = self.epoch + 1
-                return
-            self._sample_line()
-            if self.snapshots.wants(self.epoch, total):
-                self.snapshots.record(take(self.trainer, losses[-1]))
+        if end <= self.epoch or self.finished:
+            return
+        self.track.extend_to(end, self.experiment.training.epochs, compute)
+        self.track.fill_frame(end)
+        self.epoch = self.track.next_frame(self.epoch, end)
 
     def shown_at(self, epoch: int) -> Snapshot:
         """Returns what a replay of `epoch` shows: the newest snapshot at or before it, or the
-        networks as they are now from the latest epoch on."""
+        networks at this run's epoch from there on."""
         if epoch >= self.epoch:
-            return take(self.trainer, self.history.last_losses)
+            return self.frame
         return self.snapshots.at(epoch)
-
-    def key(self, epochs: int) -> RunKey:
-        """Returns what determines the next `epochs` epochs' losses: the cache key."""
-        return RunKey(repr(self.experiment.run_identity()), self.schedule, self.epoch, epochs)
 
 
 def _change_label(old: Change, new: Change) -> str:

@@ -49,11 +49,11 @@ class Snapshot:
         return sum(a.nbytes for a in arrays if a is not None)
 
 
-def take(trainer, losses: np.ndarray | None) -> Snapshot:
-    """Returns a snapshot of a trainer (models.trainer.Trainer) now; `losses` (K,) are its last
-    epoch's losses. The trainer is only read."""
+def take(trainer, losses: np.ndarray | None, seeds: int = MAX_SEEDS_KEPT) -> Snapshot:
+    """Returns a snapshot of a trainer (models.trainer.Trainer) now, with the weights of its
+    first `seeds` networks; `losses` (K,) are its last epoch's losses. The trainer is only read."""
     net = trainer.net
-    weights = net.theta.view(net.k, -1)[:MAX_SEEDS_KEPT].numpy().copy()
+    weights = net.theta.view(net.k, -1)[:seeds].numpy().copy()
     slopes = intercepts = None
     if trainer.identity.network.is_linear:
         slopes, intercepts = trainer.effective_line()

@@ -11,8 +11,10 @@ from collections.abc import Callable
 import numpy as np
 
 from components.live.player import Clock, play_loop
+from models.engine.trainer import Trainer
 from models.experiment import Experiment
 from models.run.run import Compute, Run
+from models.run.store import RunStore
 
 
 class FakeClock:
@@ -40,26 +42,26 @@ class FakeClock:
         return Clock(now=self.now, sleep=self.sleep, cpu=self.now)
 
 
-def train(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Trains in place (no shared cache: every test trains its own run)."""
-    return run.trainer.run(epochs)
+def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trains in place (every test's run is alone in a store of its own)."""
+    return trainer.run(epochs)
 
 
-def no_training(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+def no_training(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """Moves the run on without training, for the pace of long runs (what it computes does not
     matter to when it is shown)."""
-    run.trainer.epoch += epochs
-    zeros = np.zeros((epochs, run.experiment.seeds))
+    trainer.epoch += epochs
+    zeros = np.zeros((epochs, trainer.net.k))
     return zeros, zeros
 
 
 def played(experiment: Experiment, rate: float, compute: Compute = train,
-           behind: Callable[[], bool] = lambda: False, clock: FakeClock | None = None
-           ) -> tuple[Run, list[tuple[float, int]], FakeClock]:
+           behind: Callable[[], bool] = lambda: False, clock: FakeClock | None = None,
+           store: RunStore | None = None) -> tuple[Run, list[tuple[float, int]], FakeClock]:
     """Returns the run played to its end at `rate`, the (fake time, epoch) of every redraw, and
     the clock."""
     clock = clock or FakeClock()
-    run = Run(experiment)
+    run = Run(experiment, store)
     draws: list[tuple[float, int]] = []
     play_loop(run, lambda r: draws.append((clock.now(), r.epoch)), rate, clock.clock(),
               compute, behind, checkpoint=lambda: None)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
 
 from components.live.player import MAX_SLEEP, REDRAW_EVERY
-from components.live.shared_training import compute_shared
 from models.engine.trainer import Trainer
 from models.question.presets import PRESETS
 from models.run.pace import AUTO, epochs_per_second
-from models.run.run import Run
+from models.run.store import RunStore
 from tests.app.pacing import FakeClock, no_training, played
 
 QUESTION = PRESETS["question"].experiment
@@ -64,9 +62,9 @@ def test_a_run_too_slow_for_its_pace_goes_as_fast_as_it_trains_and_does_not_race
     (0.0514 s) later."""
     clock = FakeClock()
 
-    def slow_start(run: Run, epochs: int):
-        clock.pass_time(1e-3 * max(0, min(epochs, 512 - run.epoch)))
-        return no_training(run, epochs)
+    def slow_start(trainer: Trainer, epochs: int):
+        clock.pass_time(1e-3 * max(0, min(epochs, 512 - trainer.epoch)))
+        return no_training(trainer, epochs)
 
     run, draws, _ = played(QUESTION.with_(epochs=1_024), 5_000.0, slow_start, clock=clock)
     assert run.finished and clock.time == pytest.approx(0.512 + 257 / 5_000, abs=0.002)
@@ -84,17 +82,16 @@ def test_the_pace_changes_when_epochs_are_shown_not_what_they_compute():
 
 def test_sessions_at_one_speed_share_their_training(monkeypatch):
     """The pace's blocks do not depend on the clock: a second session playing the same run at
-    the same speed on another clock gets every block from the shared cache."""
-    st.cache_data.clear()
+    the same speed on another clock reads every block from the store's track."""
     calls: list[int] = []
     real_run = Trainer.run
     monkeypatch.setattr(Trainer, "run", lambda self, n: calls.append(n) or real_run(self, n))
     experiment = QUESTION.with_(epochs=1_000)
-    first, _, _ = played(experiment, 1_000.0, compute_shared)
+    store = RunStore()
+    first, _, _ = played(experiment, 1_000.0, store=store)
     trained = len(calls)
     clock = FakeClock()
     clock.pass_time(0.0123)  # another moment, another clock
-    second, _, _ = played(experiment, 1_000.0, compute_shared, clock=clock)
-    st.cache_data.clear()
+    second, _, _ = played(experiment, 1_000.0, clock=clock, store=store)
     assert trained > 1 and len(calls) == trained
     np.testing.assert_array_equal(second.history.stats[:1000], first.history.stats[:1000])

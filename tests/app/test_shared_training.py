@@ -1,33 +1,35 @@
 """Identical runs are computed once: a class on one link costs one student's training.
 
-`components.shared_training` keys each chunk of epochs by (run identity, schedule, start epoch,
-epochs) in `st.cache_data`. These tests count the trainer's actual work (`Trainer.run` calls)
-while sessions ask for the same run, and compare what every session gets against the first.
+The process's run store (models/run/store.py, components/live/shared_training.py) keys a run's
+track by (run identity, schedule). These tests count the trainer's actual work (`Trainer.run`
+calls) while sessions read the same run, and compare what every session gets against a run
+trained alone.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import numpy as np
 import pytest
-import streamlit as st
 
-from components.live.shared_training import compute_shared
-from models.engine.trainer import Trainer, chunk_epochs
+from components.live import shared_training
+from models.engine.trainer import Trainer, chunk_epochs, trainer_for
 from models.question.presets import PRESETS
 from models.run.run import Run
+from models.run.store import RunStore, Track
 
 QUESTION = PRESETS["question"].experiment
 LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # several chunks of the live loop
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Starts and leaves every test with an empty shared cache (it is process-wide)."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+def store(monkeypatch) -> RunStore:
+    """Gives every test an empty store of its own as the process's store."""
+    fresh = RunStore()
+    monkeypatch.setattr(shared_training, "STORE", fresh)
+    return fresh
 
 
 @pytest.fixture
@@ -54,10 +56,12 @@ def test_a_second_session_on_the_same_link_trains_nothing(open_page, training_ca
     assert len(training_calls) == first_calls, "the second session trained again"
 
     first_run, second_run = first.session_state["run"], second.session_state["run"]
-    assert second_run.epoch == first_run.epoch == 3000
-    np.testing.assert_array_equal(second_run.history.stats[:3000], first_run.history.stats[:3000])
-    grid = np.linspace(-1.5, 1.5, 7)
-    np.testing.assert_array_equal(second_run.trainer.predict(grid), first_run.trainer.predict(grid))
+    assert second_run.epoch == first_run.epoch == 3000 and second_run.track is first_run.track
+    alone = trainer_for(QUESTION.with_(epochs=3000))
+    losses, _ = alone.run(3000)
+    for run in (first_run, second_run):
+        np.testing.assert_array_equal(run.history.loss, losses[:, 0])
+        np.testing.assert_array_equal(run.frame.weights[0], alone.net.theta.numpy())
 
 
 def test_a_different_seed_trains_its_own_run(open_page, training_calls):
@@ -73,17 +77,17 @@ def test_a_different_seed_trains_its_own_run(open_page, training_calls):
     assert not np.array_equal(other_loss, first_loss)
 
 
-def test_sessions_asking_at_the_same_moment_share_one_training(training_calls):
-    """Eight sessions asking for the same chunk at once wait for one training of it."""
+def test_sessions_asking_at_the_same_moment_share_one_training(store, training_calls):
+    """Eight sessions asking for the same chunk at once wait for one training of it, and each
+    reads the losses and weights a run trained alone has."""
     students = 8
-    runs = [Run(QUESTION) for _ in range(students)]
+    runs = [Run(QUESTION, store) for _ in range(students)]
     chunk = chunk_epochs(QUESTION.run_identity())
-    losses: list[np.ndarray | None] = [None] * students
     start = threading.Barrier(students)
 
     def student(i: int) -> None:
         start.wait()
-        losses[i], _ = compute_shared(runs[i], chunk)
+        runs[i].advance(chunk)
 
     threads = [threading.Thread(target=student, args=(i,)) for i in range(students)]
     for thread in threads:
@@ -91,25 +95,103 @@ def test_sessions_asking_at_the_same_moment_share_one_training(training_calls):
     for thread in threads:
         thread.join(timeout=60)
 
-    assert training_calls == [chunk]
-    alone = Run(QUESTION).trainer  # the same chunk trained without any cache
-    expected, _ = Trainer.run(alone, chunk)
-    for run, got in zip(runs, losses):
-        np.testing.assert_array_equal(got, expected)
+    assert sum(training_calls) == chunk and len(store) == 1
+    alone = trainer_for(QUESTION)
+    expected, _ = alone.run(chunk)
+    for run in runs:
         assert run.epoch == chunk
-        np.testing.assert_array_equal(run.trainer.net.theta, alone.net.theta)
+        np.testing.assert_array_equal(run.history.loss, expected[:, 0])
+        np.testing.assert_array_equal(run.frame.weights[0], alone.net.theta.numpy())
 
 
-def test_a_run_continued_after_a_shared_chunk_matches_one_trained_alone(training_calls):
-    """A session that took its first chunk from the cache continues exactly as if it trained it."""
-    chunk = chunk_epochs(QUESTION.run_identity())
-    compute_shared(Run(QUESTION), chunk)
-    follower = Run(QUESTION)
-    compute_shared(follower, chunk)
-    assert len(training_calls) == 1
-    follower_next, _ = follower.trainer.run(chunk)
+def test_a_reader_behind_the_frontier_sees_its_own_epoch(store):
+    """A session that joins a run another has trained far ahead (in the blocks every session at
+    one speed asks for) plays it from the start: its history, losses and weights are those of
+    its own epoch, not of the frontier's."""
+    leader = Run(QUESTION, store)
+    for _ in range(16):
+        leader.advance(256)
+    late = Run(QUESTION, store)
+    late.advance(256)
+    assert late.epoch == 256 and late.history.count == 256 and not late.finished
+    alone = trainer_for(QUESTION)
+    expected, _ = alone.run(256)
+    np.testing.assert_array_equal(late.history.loss, expected[:, 0])
+    np.testing.assert_array_equal(late.history.last_losses, expected[-1])
+    np.testing.assert_array_equal(late.frame.weights[0], alone.net.theta.numpy())
+    assert leader.epoch == 4096 and leader.history.count == 4096
 
-    alone = Run(QUESTION).trainer
-    alone.run(chunk)
-    alone_next, _ = alone.run(chunk)
-    np.testing.assert_array_equal(follower_next, alone_next)
+
+def test_a_change_of_learning_rate_forks_and_leaves_the_other_session_unchanged(store):
+    """Two sessions on one link; one changes the learning rate at epoch 512: each sees its own
+    run (the changed one equals a trainer given the same change), and the first session's curve
+    and weights are what they were."""
+    steady, changer = Run(QUESTION, store), Run(QUESTION, store)
+    steady.advance(2048)
+    changer.advance(512)
+    curve = steady.history.loss.copy()
+    weights = steady.frame.weights.copy()
+    assert changer.update(QUESTION.with_(lr=0.05)) and changer.track is not steady.track
+    changer.advance(1536)
+    steady.advance(0)
+    reference = trainer_for(QUESTION)
+    head, _ = reference.run(512)
+    reference.set_training(QUESTION.training.optimizer, 0.05)
+    tail, _ = reference.run(1536)
+    np.testing.assert_array_equal(changer.history.loss, np.concatenate([head, tail])[:, 0])
+    np.testing.assert_array_equal(steady.history.loss, curve)
+    np.testing.assert_array_equal(steady.frame.weights, weights)
+    assert changer.history.events == [(512, "lr=0.05")] and steady.history.events == []
+
+
+def test_a_fork_behind_the_frontier_starts_from_the_state_at_that_epoch(store):
+    """A session changes the learning rate at epoch 256 while the track it reads is at 4096: the
+    fork continues from the state at 256 (weights and Adam's moments), as a lone run would."""
+    leader = Run(QUESTION, store)
+    for _ in range(16):
+        leader.advance(256)
+    behind = Run(QUESTION, store)
+    behind.advance(256)
+    behind.update(QUESTION.with_(lr=0.02))
+    behind.advance(256)
+    reference = trainer_for(QUESTION)
+    head, _ = reference.run(256)
+    reference.set_training(QUESTION.training.optimizer, 0.02)
+    tail, _ = reference.run(256)
+    np.testing.assert_array_equal(behind.history.loss, np.concatenate([head, tail])[:, 0])
+
+
+def test_a_session_closing_mid_run_leaves_the_others_reading(store):
+    """A session gone mid-run (its run collected) does not stop or change the others' run; the
+    track stays while read, and goes once nobody reads it and the store is over its budget."""
+    store.budget = 0  # every unread track goes at the next change
+    leaving, staying = Run(QUESTION, store), Run(QUESTION, store)
+    leaving.advance(1024)
+    staying.advance(512)
+    track: Track = staying.track
+    del leaving
+    gc.collect()
+    assert len(track.readers) == 1
+    staying.advance(1024)
+    Run(QUESTION.with_(seed=5), store)  # another track: the store evicts what nobody reads
+    assert staying.track is track and staying.epoch == 1536
+    alone = trainer_for(QUESTION)
+    expected, _ = alone.run(1536)
+    np.testing.assert_array_equal(staying.history.loss, expected[:, 0])
+    keys = {track.key}
+    del staying
+    gc.collect()
+    Run(QUESTION.with_(seed=6), store)
+    assert not keys & set(store._tracks)
+
+
+def test_the_store_keeps_within_its_budget_by_dropping_unread_tracks(store):
+    """Past its budget the store drops the tracks nobody reads, oldest first."""
+    store.budget = 3 * 2**20
+    for seed in range(40):
+        run = Run(QUESTION.with_(seed=seed, epochs=2000), store)
+        run.advance(2000)
+    del run
+    gc.collect()
+    Run(QUESTION.with_(seed=99), store)
+    assert store.nbytes <= store.budget and 0 < len(store) < 40

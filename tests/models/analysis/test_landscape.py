@@ -1,6 +1,5 @@
 """The loss landscapes: the line MSE grid, its window and the filter-normalised slice."""
 
-
 import numpy as np
 import pytest
 import torch
@@ -43,8 +42,7 @@ def test_line_mse_grid_is_lowest_at_the_lstsq_line_with_its_residual(points):
     (slope, intercept), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
     at_minimum = line_mse_grid(points, np.array([slope]), np.array([intercept]))[0, 0]
     assert at_minimum == pytest.approx(np.mean((y - slope * x - intercept) ** 2), rel=1e-12)
-    around = line_mse_grid(points, slope + np.linspace(-0.1, 0.1, 9),
-                           intercept + np.linspace(-0.1, 0.1, 9))
+    around = line_mse_grid(points, slope + np.linspace(-0.1, 0.1, 9), intercept + np.linspace(-0.1, 0.1, 9))
     assert np.unravel_index(np.argmin(around), around.shape) == (4, 4)
 
 
@@ -55,9 +53,14 @@ def test_landscape_window_holds_the_minimum_and_the_whole_path_with_a_margin():
     (s_low, s_high), (b_low, b_high) = landscape_window(QUESTION, slopes, intercepts)
     x, y = np.array(QUESTION.xs), np.array(QUESTION.ys)
     (slope, intercept), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
-    for value, low, high in [(slope, s_low, s_high), (intercept, b_low, b_high),
-                             (slopes.min(), s_low, s_high), (slopes.max(), s_low, s_high),
-                             (intercepts.min(), b_low, b_high), (intercepts.max(), b_low, b_high)]:
+    for value, low, high in [
+        (slope, s_low, s_high),
+        (intercept, b_low, b_high),
+        (slopes.min(), s_low, s_high),
+        (slopes.max(), s_low, s_high),
+        (intercepts.min(), b_low, b_high),
+        (intercepts.max(), b_low, b_high),
+    ]:
         assert low < value < high
     assert s_low < slopes.min() - 0.1 * (slope - slopes.min())  # a margin, not a tight fit
 
@@ -66,11 +69,9 @@ def test_landscape_window_keeps_a_valley_in_view_when_the_path_sits_on_the_minim
     """A path that has converged still gets a window wider than a point, centred on it."""
     x, y = np.array(QUESTION.xs), np.array(QUESTION.ys)
     (slope, intercept), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
-    (s_low, s_high), (b_low, b_high) = landscape_window(QUESTION, np.array([slope]),
-                                                        np.array([intercept]))
+    (s_low, s_high), (b_low, b_high) = landscape_window(QUESTION, np.array([slope]), np.array([intercept]))
     assert s_high - s_low > 0.1 and b_high - b_low > 0.05
-    assert (s_low + s_high) / 2 == pytest.approx(slope) and (b_low + b_high) / 2 == pytest.approx(
-        intercept)
+    assert (s_low + s_high) / 2 == pytest.approx(slope) and (b_low + b_high) / 2 == pytest.approx(intercept)
 
 
 def test_landscape_window_leaves_out_the_lines_of_a_diverging_run():
@@ -101,7 +102,7 @@ def test_directions_have_each_rows_norm_equal_to_the_weights_row():
     """Li et al.'s filter normalisation: every row of d1 and d2 has the norm of that unit's
     incoming weights."""
     trainer = _relu_trainer()
-    d1, d2 = filter_normalised_directions(trainer, seed_index=1, direction_seed=3)
+    d1, d2 = filter_normalised_directions(trainer.net, seed_index=1, direction_seed=3)
     for direction in (d1, d2):
         for d, w in zip(direction, trainer.net.weights, strict=True):
             np.testing.assert_allclose(d.norm(dim=1).numpy(), w[1].norm(dim=1).numpy(), rtol=1e-12)
@@ -120,14 +121,17 @@ def _numpy_loss(weights, biases, points, activation) -> float:
 def test_loss_slice_matches_an_independent_numpy_forward_pass():
     """Grid losses equal a numpy MLP evaluated at theta + alpha d1 + beta d2 (biases fixed)."""
     trainer = _relu_trainer()
-    alphas, betas, losses = loss_slice(trainer, seed_index=1, span=0.8, steps=9, direction_seed=3)
-    d1, d2 = filter_normalised_directions(trainer, seed_index=1, direction_seed=3)
+    alphas, betas, losses = loss_slice(
+        trainer.net, trainer.identity.points, seed_index=1, span=0.8, steps=9, direction_seed=3
+    )
+    d1, d2 = filter_normalised_directions(trainer.net, seed_index=1, direction_seed=3)
     weights = [w[1].numpy() for w in trainer.net.weights]
     biases = [b[1].numpy().reshape(-1) for b in trainer.net.biases]
     points = trainer.identity.points
     for i, j in [(4, 4), (0, 0), (2, 7), (8, 3)]:
-        moved = [w + alphas[j] * a.numpy() + betas[i] * b.numpy()
-                 for w, a, b in zip(weights, d1, d2, strict=True)]
+        moved = [
+            w + alphas[j] * a.numpy() + betas[i] * b.numpy() for w, a, b in zip(weights, d1, d2, strict=True)
+        ]
         expected = _numpy_loss(moved, biases, points, lambda z: np.maximum(z, 0.0))
         assert losses[i, j] == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
@@ -136,19 +140,23 @@ def test_loss_slice_leaves_the_weights_untouched_and_is_reproducible():
     """After a slice the flat parameter buffer is identical, and the same seed gives the same slice."""
     trainer = _relu_trainer()
     before = trainer.net.theta.clone()
-    first = loss_slice(trainer, seed_index=0, steps=7)
+    first = loss_slice(trainer.net, trainer.identity.points, seed_index=0, steps=7)
     assert torch.equal(trainer.net.theta, before)
-    np.testing.assert_array_equal(first[2], loss_slice(trainer, seed_index=0, steps=7)[2])
+    np.testing.assert_array_equal(
+        first[2], loss_slice(trainer.net, trainer.identity.points, seed_index=0, steps=7)[2]
+    )
 
 
 def test_loss_slice_centre_is_the_current_loss_of_a_linear_network_without_biases():
     """At alpha = beta = 0 the slice gives the loss the next epoch reports, here for the
     no-bias saddle network."""
-    experiment = Experiment(network=Network(depth=1, width=3, activation="linear", bias=False),
-                            training=Training(optimizer="sgd", lr=0.05, epochs=100))
+    experiment = Experiment(
+        network=Network(depth=1, width=3, activation="linear", bias=False),
+        training=Training(optimizer="sgd", lr=0.05, epochs=100),
+    )
     trainer = trainer_for(experiment)
     trainer.run(20)
-    _, _, losses = loss_slice(trainer, seed_index=0, steps=5)
+    _, _, losses = loss_slice(trainer.net, trainer.identity.points, seed_index=0, steps=5)
     reported, _ = trainer.run(1)
     assert losses[2, 2] == pytest.approx(reported[0, 0], rel=1e-12)
 
@@ -158,5 +166,5 @@ def test_loss_slice_of_the_question_network_is_41_by_41_and_finite():
     long it takes is benchmarks/explain.py's)."""
     trainer = trainer_for(PRESETS["question"].experiment)
     trainer.run(10)
-    _, _, losses = loss_slice(trainer, seed_index=0)
+    _, _, losses = loss_slice(trainer.net, trainer.identity.points, seed_index=0)
     assert losses.shape == (41, 41) and np.isfinite(losses).all()

@@ -6,18 +6,19 @@ import pytest
 from models.engine.trainer import trainer_for
 from models.experiment import Experiment, Points, Training
 from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, Event, History
-from models.run.run import Change, LinePoint, Run
+from models.run.run import Change, LinePoint, Run, RunStore
 
 BASE = Experiment(training=Training(lr=1e-2, epochs=100))
 
 
 def test_new_learning_rate_keeps_the_run_and_marks_the_epoch():
-    """An lr change mid-run keeps the run, is marked at the current epoch and scheduled."""
+    """An lr change mid-run keeps the run, is marked at the current epoch and scheduled; the run
+    reads a new track from there, and the track it read before keeps what it recorded."""
     run = Run(BASE)
     run.advance(40)
-    trainer = run.trainer
+    before = run.track
     assert run.update(BASE.with_(lr=1e-3)) is True
-    assert run.trainer is trainer and run.epoch == 40
+    assert run.epoch == 40 and run.track is not before and before.trainer.lr == 1e-2
     assert run.history.events == [(40, "lr=0.001")]
     assert run.schedule == ((0, "adam", 1e-2), (40, "adam", 1e-3))
     assert run.trainer.lr == 1e-3
@@ -98,7 +99,7 @@ def test_schedule_tells_apart_an_optimizer_round_trip_from_an_lr_round_trip():
     kept.update(BASE.with_(lr=5e-2))
     kept.update(BASE)
     assert restarted.trainer.optimizer.t == 0 and kept.trainer.optimizer.t == 20
-    assert restarted.key(10) != kept.key(10)  # different states may never share a cache entry
+    assert restarted.track.key != kept.track.key  # different states may never share a track
     restarted.advance(10)
     kept.advance(10)
     assert not np.array_equal(restarted.history.loss, kept.history.loss)
@@ -156,9 +157,9 @@ def test_advance_uses_the_compute_function_when_given():
     run = Run(BASE.with_(seeds=2))
     calls = []
 
-    def compute(r, epochs):
+    def compute(trainer, epochs):
         calls.append(epochs)
-        losses, norms = r.trainer.run(epochs)
+        losses, norms = trainer.run(epochs)
         return losses * 0 + 7.0, norms
 
     run.advance(3, compute)
@@ -221,20 +222,20 @@ def test_history_ignores_an_empty_append():
     assert history.count == 0 and history.last_losses is None
 
 
-def test_key_changes_with_epoch_and_schedule_but_not_with_total_epochs():
-    """The cache key follows the state (epoch, schedule), not the finish line."""
-    run = Run(BASE)
-    key = run.key(8)
-    assert Run(BASE.with_(epochs=500)).key(8) == key
-    run.advance(1)
-    assert run.key(8) != key
-    other = Run(BASE)
+def test_track_key_is_identity_and_schedule_not_epoch_or_total_epochs():
+    """Runs of one experiment read one track whatever their epoch and finish line; another
+    schedule is another track."""
+    store = RunStore()
+    run = Run(BASE, store)
+    run.advance(3)
+    assert Run(BASE.with_(epochs=500), store).track is run.track
+    other = Run(BASE, store)
     other.update(BASE.with_(lr=0.5))
-    assert other.key(8) != key
+    assert other.track.key != run.track.key and len(store) == 2
 
 
 def test_schedule_trajectory_and_key_name_their_parts():
-    """Schedule entries, line samples and the cache key are named: what each part is reads off
+    """Schedule entries, line samples and the track key are named: what each part is reads off
     the type, and equal runs still give equal, hashable keys."""
     run = Run(BASE)
     run.advance(10)
@@ -247,5 +248,5 @@ def test_schedule_trajectory_and_key_name_their_parts():
     twin = Run(BASE)
     twin.advance(10)
     twin.update(BASE.with_(lr=1e-3))
-    assert run.key(4) == twin.key(4) and hash(run.key(4)) == hash(twin.key(4))
-    assert run.key(4).schedule == run.schedule and run.key(4).epoch == 10
+    assert run.track.key == twin.track.key and hash(run.track.key) == hash(twin.track.key)
+    assert run.track.key.schedule == run.schedule

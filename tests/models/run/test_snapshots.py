@@ -4,6 +4,7 @@ memory bound."""
 import numpy as np
 import pytest
 
+from models.engine.trainer import Trainer
 from models.experiment import MAX_PARAMETERS_TIMES_SEEDS
 from models.question.presets import PRESETS
 from models.run.run import Run
@@ -19,11 +20,11 @@ QUESTION = PRESETS["question"].experiment
 GRID = np.linspace(-1.5, 1.5, 31)
 
 
-def no_training(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+def no_training(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """A Compute that moves the run on without training: the memory of snapshots depends on the
     networks' shapes, not on their values, so a 100,000-epoch run costs no time."""
-    run.trainer.epoch += epochs
-    zeros = np.zeros((epochs, run.experiment.seeds))
+    trainer.epoch += epochs
+    zeros = np.zeros((epochs, trainer.net.k))
     return zeros, zeros
 
 
