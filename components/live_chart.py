@@ -22,9 +22,12 @@ redraw. Its place is not an st.empty: a rerun re-sends an empty, which would unm
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import orjson
 import plotly.graph_objects as go
 import streamlit as st
@@ -54,11 +57,51 @@ export default function ({ data }) {
 """, isolate_styles=False)
 
 
+_TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2",
+          "uint16": "u2", "int32": "i4", "uint32": "u4"}  # the typed arrays plotly.js reads
+
+
+def _typed_array(array: np.ndarray) -> object:
+    """Returns a numeric array as plotly.js's base64 typed array (as `Figure.to_dict` sends it:
+    its own dtype, so float32 sends half the bytes; 64-bit integers as 32-bit when they fit),
+    anything else as a list."""
+    if array.dtype.kind in "iu" and array.dtype.name not in _TYPED:
+        fits = array.size == 0 or (array.min() >= -2**31 and array.max() < 2**31)
+        array = array.astype(np.int32 if fits else np.float64)
+    code = _TYPED.get(array.dtype.name)
+    if code is None:
+        return array.tolist()
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode()}
+    if array.ndim > 1:
+        spec["shape"] = ", ".join(map(str, array.shape))
+    return spec
+
+
+def _default(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return _typed_array(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _without_none(value: object) -> object:
+    # A setting left None means "Plotly's default", as plotly.py drops it; items of lists stay
+    # (x=[None] is a gap).
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_without_none(v) if isinstance(v, dict) else v for v in value]
+    return value
+
+
 def to_json(value: object) -> bytes:
-    """Returns a figure, or part of one, as JSON: `Figure.to_dict` makes numpy arrays base64 typed
-    arrays in their own dtype (float32 sends half the bytes); NaN becomes null, as in Plotly."""
-    value = value.to_dict() if isinstance(value, go.Figure) else value
-    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+    """Returns a figure (a go.Figure, or plain dicts as the live charts build them), or part of
+    one, as the JSON plotly.js reads: numpy arrays as base64 typed arrays, settings left None
+    dropped. Plain dicts skip plotly.py's validation, which cost several milliseconds a figure:
+    the figure functions' tests build each one as a go.Figure too, which validates it."""
+    value = value.to_dict() if isinstance(value, go.Figure) else _without_none(value)
+    return orjson.dumps(value, default=_default)
 
 
 def _json(**parts: object) -> bytes:
@@ -104,6 +147,25 @@ class UpdateBus:
             _UPDATE(height=0, data=data)
 
 
+class FigureJson(NamedTuple):
+    """A figure as the browser takes it: its layout and each trace as JSON, and its height."""
+
+    layout: bytes
+    traces: list[bytes]
+    height: int | None
+
+
+def figure_json(fig: go.Figure | dict, theme: bool = True) -> FigureJson:
+    """Returns a figure (a go.Figure, or plain "data" and "layout" dicts) as JSON; with `theme`
+    (Streamlit's look, which replaces the template in the browser) without its template."""
+    figure = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    layout = dict(figure.get("layout", {}))
+    if theme:
+        layout.pop("template", None)
+    return FigureJson(to_json(layout), [to_json(trace) for trace in figure.get("data", [])],
+                      layout.get("height"))
+
+
 class LiveChart:
     """A place on the page for one live Plotly chart: made once per script run where the chart
     goes, then drawn as often as the run likes; every draw updates the same plot."""
@@ -126,25 +188,31 @@ class LiveChart:
         self._drawn = self._sent = None
         self._draws = 0
 
-    def draw(self, fig: go.Figure, numbers: str = "") -> None:
-        """Shows fig, and `numbers` (what it shows, in words) to screen readers: a run's first
+    def draw(self, fig: go.Figure | dict, numbers: str = "") -> None:
+        """Shows fig (a go.Figure, or a dict of plain "data" and "layout" that is not
+        validated), and `numbers` (what it shows, in words) to screen readers: a run's first
         draw (re)draws the host, later ones send what changed."""
-        figure = fig.to_dict()
-        layout = figure.get("layout", {})
-        if self._theme:  # Streamlit's look replaces the template in the browser
-            layout.pop("template", None)
-        layout_json, traces = to_json(layout), [to_json(trace) for trace in figure.get("data", [])]
+        self.draw_json(figure_json(fig, self._theme), numbers, fig)
+
+    def draw_json(self, figure: FigureJson, numbers: str = "",
+                  fig: go.Figure | dict | None = None) -> None:
+        """Shows a figure already turned into JSON (`figure_json`; many sessions showing one
+        figure turn it into JSON once); `fig` is the figure itself, for the fallback without
+        plotly.js's chunk."""
+        layout_json, traces, height = figure
         if self._sent == (layout_json, traces, numbers):
             return  # the browser shows this already: nothing to send, nothing to redraw
         self._sent = (layout_json, traces, numbers)
         self._draws += 1
         if self._fallback is not None:
-            self._fallback.plotly_chart(fig, config=self._config,
+            fig = fig if fig is not None else go.Figure(
+                data=[orjson.loads(t) for t in traces], layout=orjson.loads(layout_json))
+            self._fallback.plotly_chart(go.Figure(fig), config=self._config,
                                         alt=f"{self._alt}. {numbers}" if numbers else self._alt,
                                         theme="streamlit" if self._theme else None,
                                         key=f"live_chart_{self._name}_{self._draws}")
         elif self._drawn is None:
-            height = self._height or layout.get("height") or DEFAULT_HEIGHT
+            height = self._height or height or DEFAULT_HEIGHT
             with self._box:
                 _HOST(key=f"live_chart_{self._name}", height=height, data=_json(
                     host=True, name=self._name, token=self._token, layout=layout_json,

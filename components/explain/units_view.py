@@ -14,7 +14,7 @@ from components.explain.search import render_search
 from components.figures.charts import prediction_grid
 from components.figures.descriptions import units_numbers
 from components.figures.explanation import unit_state, units_figure
-from components.live_chart import LiveChart, UpdateBus
+from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.units import DEAD_FAMILY, SATURATING, Units, hidden_units, median_seed
 from models.run.run import Run
 from models.run.snapshots import Snapshot, networks
@@ -56,14 +56,20 @@ class UnitsView:
     def draw(self, run: Run, replayed: Snapshot | None = None) -> None:
         """Redraws the chart and the readout from the run's current weights, or the replayed
         snapshot's."""
-        units, k = shown_units(run, replayed)
-        seeds = run.experiment.seeds
-        seed = run.experiment.seed + k
-        which = f"seed {seed}" if seeds == 1 else f"seed {seed}, the median of {seeds}"
-        xs = np.asarray(run.experiment.points.xs)
-        self.chart.draw(units_figure(units, xs, which),
-                        f"{which}: " + units_numbers(units, unit_state(units), xs))
-        readout = unit_readout(units)
+        def compute() -> tuple[FigureJson, str, tuple[str, str] | None]:
+            units, k = shown_units(run, replayed)
+            seeds = run.experiment.seeds
+            seed = run.experiment.seed + k
+            which = f"seed {seed}" if seeds == 1 else f"seed {seed}, the median of {seeds}"
+            xs = np.asarray(run.experiment.points.xs)
+            return (figure_json(units_figure(units, xs, which)),
+                    f"{which}: " + units_numbers(units, unit_state(units), xs),
+                    unit_readout(units))
+
+        # once per track and epoch for every session showing the run as it is
+        figure, words, readout = compute() if replayed is not None else \
+            run.memo("units", run.epoch, compute)
+        self.chart.draw_json(figure, words)
         if readout:
             label, value = readout
             self.readout.metric(label, value, help=(

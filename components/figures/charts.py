@@ -44,12 +44,19 @@ def _f32(values: np.ndarray) -> np.ndarray:
 def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
                 compared: list[tuple[str, np.ndarray, np.ndarray]] = (),
                 extra: Decorations | None = None) -> go.Figure:
+    """Returns `loss_chart`'s figure, validated by plotly."""
+    return go.Figure(loss_chart(history, floors, log_y, epochs, compared, extra))
+
+
+def loss_chart(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
+               compared: list[tuple[str, np.ndarray, np.ndarray]] = (),
+               extra: Decorations | None = None) -> dict:
     """Returns the loss-against-epoch chart: the loss (with a min-max band over seeds), the floor
     as a labelled dashed line, the linear floor, earlier runs (label, epochs, loss) as faded
     curves, marked changes, and `extra` traces, shapes and annotations from the explanation.
 
-    Everything is assembled as plain dicts and validated once: a figure built with add_hline and
-    friends costs several times more, and the live page builds one about ten times a second.
+    A dict of plain "data" and "layout", not validated: the live page builds one about ten
+    times a second, and plotly.py's validation of it cost more than all the rest of a frame.
     """
     parts = Decorations()
     clip = (lambda v: np.maximum(v, LOG_FLOOR)) if log_y else (lambda v: v)
@@ -113,7 +120,7 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
                    exponentformat="e", dtick=decade_step(shown) if log_y else None),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="x unified",
         shapes=parts.shapes, annotations=parts.annotations)
-    return go.Figure(data=parts.traces, layout=layout)
+    return {"data": parts.traces, "layout": layout}
 
 
 def chart_height(traces: list[dict]) -> int:
@@ -175,8 +182,15 @@ def _floor_line(parts: Decorations, value: float, label: str, log_y: bool) -> No
 
 def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
                floors: Floors, height: int = HEIGHT) -> go.Figure:
-    """Returns the points, the networks' prediction curves (K, G) and the least-squares line,
-    `height` pixels tall (the page gives it the loss chart's height beside it).
+    """Returns `fit_chart`'s figure, validated by plotly."""
+    return go.Figure(fit_chart(xs, ys, grid, predictions, floors, height))
+
+
+def fit_chart(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np.ndarray,
+              floors: Floors, height: int = HEIGHT) -> dict:
+    """Returns, as plain dicts (not validated), the points, the networks' prediction curves
+    (K, G) and the least-squares line, `height` pixels tall (the page gives it the loss chart's
+    height beside it).
 
     The curves are rounded to CURVE_STEPS-ths of the points' y span, below a pixel: on a
     plateau the curve stops changing, and the live page then sends and redraws nothing.
@@ -195,10 +209,10 @@ def fit_figure(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, predictions: np
                        name=f"least-squares line y = {line.slope:.4f}x + {line.intercept:.4f}"))
     traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", name="points",
                        marker=dict(color=P.FLOOR, size=12, line=dict(color=P.WHITE, width=1))))
-    return go.Figure(data=traces, layout=dict(
+    return {"data": traces, "layout": dict(
         height=height, margin=dict(l=10, r=10, t=70, b=10), font=FONT, uirevision="fit",
         xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))}
 
 
 def prediction_grid(xs: np.ndarray, count: int = 200) -> np.ndarray:

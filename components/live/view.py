@@ -10,6 +10,7 @@ and when the slow-changing explanation was last drawn.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -17,13 +18,14 @@ import streamlit as st
 from components import state as S
 from components.explain import explanation
 from components.explain.question_log import log_decorations
+from components.explain.search import searched
 from components.explain.units_view import UnitsView
-from components.figures.charts import fit_figure, loss_figure, prediction_grid
+from components.figures.charts import fit_chart, loss_chart, prediction_grid
 from components.figures.descriptions import fit_numbers, loss_numbers, sci
 from components.live.compare import compared_curves
 from components.live.player import status_text
 from components.live.replay import render_replay, replay_mark
-from components.live_chart import PLOTLY_CONFIG, LiveChart, UpdateBus
+from components.live_chart import PLOTLY_CONFIG, FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.floors import Floors
 from models.analysis.plateaus import on_floor
 from models.analysis.theory import CONSTANT, reference_floors
@@ -35,6 +37,30 @@ from models.run.snapshots import predict
 # loss chart and the readouts need. A paused or finished run always gets them.
 EXPLAIN_EVERY = 1.0
 STATUS_HEADING = "## "  # the status line's markdown prefix
+
+
+class Frame(NamedTuple):
+    """What one redraw shows, of a run at an epoch: the loss and fit charts as JSON with their
+    numbers in words, the plateaus found, and the diagnosis's label and sentence."""
+
+    loss: FigureJson
+    loss_words: str
+    fit: FigureJson
+    fit_words: str
+    plateaus: list
+    label: str | None
+    narrative: str
+
+
+def _loss_at(history, replayed) -> float | None:
+    """Returns the median loss at the latest epoch, or at the replayed one."""
+    if replayed is None:
+        return float(history.loss[-1]) if history.count else None
+    return float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
+
+
+def _as_json(figure, words: str) -> tuple[FigureJson, str]:
+    return figure_json(figure), words
 
 
 def readout(value: float | None) -> str:
@@ -94,13 +120,16 @@ class LiveView:
 
     def draw(self, run: Run) -> None:
         """Shows the run as it is now (or at the replayed epoch) and sends what changed."""
-        plateaus = self._draw_readouts_and_charts(run)
-        self._draw_story(run, plateaus)
+        frame = self._frame(run)
+        self._draw_readouts(run, frame)
+        self.loss_chart.draw_json(frame.loss, frame.loss_words)
+        self.fit_chart.draw_json(frame.fit, frame.fit_words)
+        self._draw_story(run, frame)
         now = time.monotonic()
         playing = st.session_state.get(S.PLAYING) and not run.finished
         if not playing or now - self.explained_at >= EXPLAIN_EVERY:
             self.explained_at = now
-            self._draw_explanation(run, plateaus)
+            self._draw_explanation(run, frame.plateaus)
         self.bus.flush()
 
     def _show(self, slot: str, content: object, paint) -> None:
@@ -109,13 +138,49 @@ class LiveView:
             paint()
             self.shown[slot] = content
 
-    def _draw_readouts_and_charts(self, run: Run) -> list:
+    def _frame(self, run: Run) -> Frame:
+        """Returns what this redraw shows: computed once per track, epoch and scale for every
+        session showing the run as it is (the charts' JSON, the plateaus, the diagnosis), or
+        for this session alone when it adds its own (a replay, earlier runs, a search)."""
+        if self.replayed is not None or self.compared or searched(run) is not None:
+            return self._compute_frame(run)
+        total = run.experiment.training.epochs
+        return run.memo(f"frame/{self.log_y}/{total}", run.epoch, lambda: self._compute_frame(run))
+
+    def _compute_frame(self, run: Run) -> Frame:
         history, floors, replayed = run.history, self.floors, self.replayed
+        loss = _loss_at(history, replayed)
+        floor_text, gap, _ = explanation.floor_readouts(floors, loss, readout)
+        extra, plateaus = explanation.loss_decorations(run, floors, self.log_y)
+        extra.extend(log_decorations(run.experiment))
+        if replayed is not None:
+            extra.extend(replay_mark(replayed.epoch))
+        total = run.experiment.training.epochs
+        figure = loss_chart(history, floors, self.log_y, total, self.compared, extra)
+        epoch = history.count if replayed is None else replayed.epoch
+        loss_words = loss_numbers(epoch, total, loss, "floor" if floors.exact else
+                                  "lower bound of the floor", floor_text, gap)
+        xs, ys = np.asarray(run.experiment.points.xs), np.asarray(run.experiment.points.ys)
+        grid = prediction_grid(xs)
+        shown = run.frame if replayed is None else replayed
+        curves = predict(run.experiment.network, shown.weights, grid)
+        fit = fit_chart(xs, ys, grid, curves, floors, figure["layout"]["height"])
+        label, narrative = explanation.narrative(run, floors, plateaus)
+        return Frame(figure_json(figure), loss_words, figure_json(fit),
+                     fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line),
+                     plateaus, label, narrative)
+
+    def _shared(self, run: Run, name: str, compute):
+        """Returns compute(), computed once per track and epoch for every session that shows
+        the run as it is (not replayed)."""
+        return compute() if self.replayed is not None else run.memo(name, run.epoch, compute)
+
+    def _draw_readouts(self, run: Run, frame: Frame) -> None:
+        history, floors, replayed = run.history, self.floors, self.replayed
+        loss = _loss_at(history, replayed)
         if replayed is None:
-            loss = float(history.loss[-1]) if history.count else None
             seed_losses, when = history.last_losses, "latest"
         else:
-            loss = float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
             seed_losses, when = replayed.losses, "replayed"
         text = status_text(run, self.ready)
         # A level-2 heading: the page's outline goes title (h1), status (h2), "Why it stops" (h3)
@@ -136,40 +201,25 @@ class LiveView:
                    f"{len(seed_losses)}"
             self._show("seeds", done, lambda: seeds_slot.metric(
                 "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
-        extra, plateaus = explanation.loss_decorations(run, floors, self.log_y)
-        extra.extend(log_decorations(run.experiment))
-        if replayed is not None:
-            extra.extend(replay_mark(replayed.epoch))
-        figure = loss_figure(history, floors, self.log_y, run.experiment.training.epochs,
-                             self.compared, extra)
-        epoch = history.count if replayed is None else replayed.epoch
-        self.loss_chart.draw(figure, loss_numbers(
-            epoch, run.experiment.training.epochs, loss,
-            "floor" if floors.exact else "lower bound of the floor", floor_text, gap))
-        xs, ys = np.asarray(run.experiment.points.xs), np.asarray(run.experiment.points.ys)
-        grid = prediction_grid(xs)
-        shown = run.frame if replayed is None else replayed
-        curves = predict(run.experiment.network, shown.weights, grid)
-        self.fit_chart.draw(fit_figure(xs, ys, grid, curves, floors, figure.layout.height),
-                            fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line))
-        return plateaus
 
-    def _draw_story(self, run: Run, plateaus: list) -> None:
+    def _draw_story(self, run: Run, frame: Frame) -> None:
         # With every redraw, as the readouts: its numbers (the gap, the loss) must be the ones
         # the readouts beside it show (a story drawn once a second quoted a gap 0.5 s old).
-        label, narrative = explanation.narrative(run, self.floors, plateaus)
+        narrative = frame.narrative
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
         self._show("story", narrative, lambda: self.story.markdown(narrative))
-        spoken = explanation.announcement(label)  # in the page's polite live region
+        spoken = explanation.announcement(frame.label)  # in the page's polite live region
         self._show("announced", spoken, lambda: self.bus.announce(spoken))
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
             with self.line_readouts.container():
                 explanation.render_line_readouts(run, self.floors, self.replayed)
-            self.landscape_chart.draw(*explanation.line_landscape(run, self.floors, self.replayed))
-        self.grad_chart.draw(*explanation.grad_norm_chart(run))
+            self.landscape_chart.draw_json(*self._shared(run, "landscape", lambda: _as_json(
+                *explanation.line_landscape(run, self.floors, self.replayed))))
+        self.grad_chart.draw_json(*self._shared(run, "grad_norm", lambda: _as_json(
+            *explanation.grad_norm_chart(run))))
         if self.units:
             self.units.draw(run, self.replayed)
         with self.saxe.container():
