@@ -3,12 +3,10 @@
 import streamlit as st
 
 from components.explain.question_log import render_log_verdict
-from components.live.compare import render_clear_button
-from components.live.player import current_run, play, render_buttons, turn
-from components.live.view import LiveView
+from components.live.section import render_live
 from components.page_style import style_page
 from components.panel.controls import render_network_controls, render_training_controls
-from components.panel.lecture_tools import large_text, render_exports, render_lecture_link
+from components.panel.lecture_tools import large_text, render_lecture_link
 from components.panel.points_table import render_points_table
 from components.panel.presets import preset_note, render_presets
 from components.panel.share import render_link_warnings, start_session, sync_link
@@ -18,40 +16,29 @@ from models.experiment import Experiment
 
 st.set_page_config(page_title="Plateau Lab", page_icon="⛰️", layout="wide")
 style_page()
-# A class opening one link at once lays its pages out in turns, and the server keeps answering
-# (components/live/turns.py); the run then plays in turns of its own.
-with turn():
-    start_session()
-    repair_widget_values()  # what the browser sent, parsed at the edge before any control is drawn
+start_session()
+repair_widget_values()  # what the browser sent, parsed at the edge before any control is drawn
 
-    with st.sidebar:
-        render_presets()
-        network = render_network_controls()
-        training, seed, seeds = render_training_controls()
-        large_text()
+with st.sidebar:
+    render_presets()
+    network = render_network_controls()
+    training, seed, seeds = render_training_controls()
+    large_text()
 
-    st.title("Plateau Lab")
-    st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
-               "meet the floor its architecture cannot cross.")
-    render_link_warnings()
+st.title("Plateau Lab")
+st.caption("Why does the loss stop falling? Train a small network on a few points and watch it "
+           "meet the floor its architecture cannot cross.")
+render_link_warnings()
 
-    points_column, note_column = st.columns([1, 2])
-    with points_column:
-        points, ready = render_points_table()
-    experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
-    floor = floors(points, network)
-    with note_column:
-        note = preset_note(experiment)
-        if note:
-            st.info(note, icon=":material/lightbulb:")
-        render_log_verdict(experiment)
-        render_lecture_link(experiment)
-    sync_link(experiment)
-
-    with st.container(horizontal=True, vertical_alignment="center"):
-        render_buttons(ready)
-        render_clear_button()
-    run = current_run(experiment, ready)
-    render_exports(run, floor.floor)
-    view = LiveView(run, floor, ready)
-play(run, ready, view.draw)
+points_column, note_column = st.columns([1, 2])
+with points_column:
+    points, ready = render_points_table()
+experiment = Experiment(points=points, network=network, training=training, seed=seed, seeds=seeds)
+with note_column:
+    note = preset_note(experiment)
+    if note:
+        st.info(note, icon=":material/lightbulb:")
+    render_log_verdict(experiment)
+    render_lecture_link(experiment)
+sync_link(experiment)
+render_live(experiment, floors(points, network), ready)

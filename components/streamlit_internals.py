@@ -142,6 +142,15 @@ def browser_connected() -> bool:
     return client is not None and kind is not None and isinstance(client, kind)
 
 
+def fragment_rerun() -> bool:
+    """Returns True while this script run reruns fragments only (then st.rerun(scope="fragment")
+    is allowed; Streamlit 1.67 refuses it during a full run, even inside a fragment)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and getattr(ctx, "fragment_ids_this_run", None))
+
+
 def unsent_messages() -> int:
     """Returns how many messages wait in the server's queue to this session's browser; 0 when
     there is no browser or this Streamlit keeps its queue elsewhere (redraws are then never held

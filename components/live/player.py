@@ -8,8 +8,9 @@ shows the run later and later. Ahead of the pace, the loop naps at most MAX_SLEE
 Every `st.*` call in a redraw (and every session-state read after a nap) is a point where a
 pending rerun (a slider moved, Pause pressed) stops this script, so the page stays usable; the
 run itself lives in session state and the next script run carries on from where this one
-stopped. Each step of the loop (a block and perhaps a redraw) is one turn at the interpreter
-shared by the process's sessions (turns.py); a nap holds none.
+stopped. The run is read from the process's run store (shared_training.py): a class on one
+link trains it once, and a redraw of a run another session drew at the same epoch costs
+little more than sending it, so sessions need no turns at the interpreter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -25,8 +26,12 @@ import streamlit as st
 from components import state as S
 from components.live import shared_training
 from components.live.compare import remember
-from components.live.turns import Turns
-from components.streamlit_internals import SKELETON_SELECTOR, browser_connected, unsent_messages
+from components.streamlit_internals import (
+    SKELETON_SELECTOR,
+    browser_connected,
+    fragment_rerun,
+    unsent_messages,
+)
 from models.engine.trainer import chunk_epochs
 from models.experiment import Experiment
 from models.run.pace import MAX, Pacer, block_end, block_epochs, epochs_per_second
@@ -49,8 +54,6 @@ MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause
 # crowded server still finishes runs and answers.
 _players = 0  # sessions in their play loop in this process
 _players_lock = threading.Lock()
-# and at most this many of them train or draw at the same moment (see components/live/turns.py)
-_turns = Turns(at_once=2)
 
 
 @contextmanager
@@ -63,12 +66,6 @@ def _one_more_player() -> Iterator[None]:
     finally:  # also when a rerun stops the loop
         with _players_lock:
             _players -= 1
-
-
-def turn() -> AbstractContextManager[None]:
-    """Returns a turn at the interpreter for this session's thread (components/live/turns.py), to
-    hold for a piece of work and give back; never take one inside another."""
-    return _turns.take()
 
 
 def redraw_interval(players: int, took: float) -> float:
@@ -203,19 +200,18 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
     with _one_more_player():
         while not run.finished:
             now = clock.now()
-            train = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
-            if train or (run.epoch > drawn and now >= next_draw):
-                with turn():
-                    if train:  # the next block, up to a multiple of its size (see pace.py)
-                        run.advance(block_end(run.epoch, block) - run.epoch, compute)
-                        pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
-                    now = clock.now()
-                    if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
-                        spent = clock.cpu()
-                        draw(run)
-                        drawn = run.epoch
-                        next_draw = now + redraw_interval(_players, clock.cpu() - spent)
-            if not train and not run.finished:
+            due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+            if due or (run.epoch > drawn and now >= next_draw):
+                if due:  # the next block, up to a multiple of its size (see pace.py)
+                    run.advance(block_end(run.epoch, block) - run.epoch, compute)
+                    pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
+                now = clock.now()
+                if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                    spent = clock.cpu()
+                    draw(run)
+                    drawn = run.epoch
+                    next_draw = now + redraw_interval(_players, clock.cpu() - spent)
+            if not due and not run.finished:
                 # Ahead of the pace: nap until the next epoch is due or the next redraw.
                 waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
                 if run.epoch > drawn and next_draw > now:
@@ -228,9 +224,8 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Cloc
     """Draws the run, then trains and redraws it at its speed until it finishes, pauses or a
     rerun stops it. A session no browser shows (AppTest, the agent API) has nobody to pace
     for: it plays as fast as it trains."""
-    with turn():
-        remember(run)
-        draw(run)
+    remember(run)
+    draw(run)
     if not ready:
         return
     if st.session_state.get(S.WAITING_FOR_PAGE):
@@ -241,4 +236,5 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Cloc
     rate = epochs_per_second(training.speed, training.epochs) if browser_connected() else MAX
     play_loop(run, draw, rate, clock)
     st.session_state[S.PLAYING] = False
-    st.rerun()  # redraw the buttons: Play again, not Pause
+    # Redraw the buttons (Play again, not Pause): the live part only, when it alone is running.
+    st.rerun(scope="fragment" if fragment_rerun() else "app")
