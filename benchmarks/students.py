@@ -2,35 +2,41 @@
 
 A student opens the page (a `rerun_script` BackMsg with the link's query), presses Play when
 the page has drawn it (the button's trigger, as a browser's press or the link's page-ready
-signal does), and reads the ForwardMsgs, rendering nothing (tests/harness/protocol.py). Its
-time is from opening the page to the status line's finish; its frames are the status-line
-updates it received from Play to the finish, per second (each redraw while playing changes the
-epoch shown).
+signal does), and reads the ForwardMsgs, rendering nothing (tests/harness/protocol.py's page
+model, over websockets' asyncio client: a class is tasks on one event loop). Its time is from
+opening the page to the status line's finish; its frames are the status-line updates it
+received from Play to the finish, per second (each redraw while playing changes the epoch
+shown).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
 
 from tests.harness.protocol import PageClient
 
-STATUS = re.compile(r"## ((Playing|Finished|Starting|Paused|Ready|Diverged|Waiting)\b.*)")
+STATUS = re.compile(r"#{1,6} ((Playing|Finished|Starting|Paused|Ready|Diverged|Waiting)\b.*)")
 
 
 @dataclass
 class Student:
     """One student's outcome: seconds to Finished (None if never), frames a second while
-    playing, the loss the page showed at the end, and what went wrong."""
+    playing, the loss the page showed at the end, what went wrong, and how many messages and
+    bytes the server sent it (what its client had to read)."""
 
     seconds: float | None = None
     fps: float | None = None
     loss: str | None = None
     errors: list[str] = field(default_factory=list)
+    messages: int = 0
+    received_bytes: int = 0
 
 
 class StudentPage(PageClient):
@@ -54,34 +60,64 @@ class StudentPage(PageClient):
         return self.statuses[-1][1] if self.statuses else ""
 
 
-def run_protocol_student(base: str, query: str, timeout: float, finished: str,
-                         start: threading.Barrier) -> Student:
+async def run_protocol_student(base: str, query: str, timeout: float, finished: str,
+                               start: asyncio.Event, http: Executor) -> Student:
     """Returns one protocol student's outcome: opens `?query`, presses Play once the page has
-    drawn it, and waits for `finished` and the run after it (which redraws the buttons)."""
+    drawn it, and waits for `finished` and the run after it (which redraws the buttons).
+
+    Every student of a class is a task on one event loop, because the students must not take
+    the cores they measure: 100 students reading a recorded default-paced page replayed at 16
+    frames a second (68,100 messages in 5 s) cost 79-93 us of CPU a message, 0.9-1.0 of a core,
+    as threads of websockets' sync client (two thread handoffs a message), and 27 us, 0.33 of a
+    core, as tasks. The first HTTP request (the XSRF cookie) blocks, so it runs on `http`, a
+    pool with a thread per student."""
     student = Student()
     page = StudentPage(base, timeout=timeout)
-    start.wait()
+    loop = asyncio.get_running_loop()
+    await start.wait()
     opened = time.perf_counter()
     try:
-        page.connect(query)
-        page.wait_for_run(0)  # the first run lays the page out; play=1 waits for a signal
-        play = page.widgets()["play"]
-        pressed = time.perf_counter()
-        mark = page.rerun(query, [WidgetState(id=play.id, trigger_value=True)])
-        page.wait_until(lambda p: p.status().startswith(("Finished", "Diverged")), what=finished)
-        # The first end shown (more may have arrived since: the rerun after it shows it again).
-        done, shown = next((when, text) for when, text in list(page.statuses)
-                           if text.startswith(("Finished", "Diverged")))
-        if shown != finished:
-            raise RuntimeError(f"the page says {shown!r}")
-        student.seconds = done - opened
-        frames = sum(pressed < when <= done for when, _ in page.statuses)
-        student.fps = frames / (done - pressed)
-        page.wait_for_run(mark)  # the run that ends playing redraws Play; the loss is final
-        student.loss = page.metrics().get("Loss")
-        student.errors += [f"exception shown: {e.type}: {e.message[:200]}" for e in page.exceptions()]
+        options = await loop.run_in_executor(http, page.handshake)
+        async with connect(**options) as socket:
+            async def read_until(done, what: str) -> None:
+                try:  # (one deadline for the wait: asyncio.wait_for makes a task a message)
+                    async with asyncio.timeout(timeout):
+                        while not done():
+                            page.receive(await socket.recv())
+                except TimeoutError:
+                    raise TimeoutError(f"no {what} within {timeout} s; the page shows "
+                                       f"{page.texts()[:40]}") from None
+            await socket.send(page.rerun_message(query)[0].SerializeToString())
+            await read_until(lambda: page.run_finished(0), "the first run")  # play=1 waits for a signal
+            play = page.widgets()["play"]
+            pressed = time.perf_counter()
+            message, mark = page.rerun_message(query, [WidgetState(id=play.id, trigger_value=True)])
+            await socket.send(message.SerializeToString())
+            await read_until(lambda: page.status().startswith(("Finished", "Diverged")), finished)
+            # The first end shown (more may have arrived since: the rerun after it shows it again).
+            done, shown = next((when, text) for when, text in page.statuses
+                               if text.startswith(("Finished", "Diverged")))
+            if shown != finished:
+                raise RuntimeError(f"the page says {shown!r}")
+            student.seconds = done - opened
+            frames = sum(pressed < when <= done for when, _ in page.statuses)
+            student.fps = frames / (done - pressed)
+            await read_until(lambda: page.run_finished(mark), "the run after the finish")
+            student.loss = page.metrics().get("Loss")
+            student.errors += [f"exception shown: {e.type}: {e.message[:200]}"
+                               for e in page.exceptions()]
     except Exception as error:  # a timeout or a closed socket is this student's failure
         student.errors.append(f"{type(error).__name__}: {str(error)[:300]}")
-    finally:
-        page.close()
+    student.messages, student.received_bytes = page.messages, page.received_bytes
     return student
+
+
+async def run_class(base: str, queries: list[str], timeout: float, finished: str) -> list[Student]:
+    """Returns the outcomes of one protocol student per query, all opening at the same moment."""
+    start = asyncio.Event()
+    with ThreadPoolExecutor(max_workers=len(queries)) as http:
+        tasks = [asyncio.create_task(run_protocol_student(base, q, timeout, finished, start, http))
+                 for q in queries]
+        await asyncio.sleep(0)  # every task is waiting at the start
+        start.set()
+        return list(await asyncio.gather(*tasks))

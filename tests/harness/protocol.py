@@ -7,7 +7,8 @@ socket works without one, but we send it as the browser does), sends `BackMsg.re
 with a query string and widget states, and reads the `ForwardMsg`s back into a model of the
 page: the elements of the current script run by delta path, and how each run ended. It sends
 any value a widget state can hold, so tests use it as a hostile client would, and a load test
-as thirty students would (one client per student, each with its own reader thread).
+as a class would (benchmarks/students.py: the same page model, `receive`d from websockets'
+asyncio client, so that a hundred students need no thread each).
 
 A file upload is what the frontend does too: ask for upload URLs over the socket
 (`file_urls_request`), PUT the file over HTTP with the XSRF cookie and its `X-Xsrftoken` header,
@@ -104,25 +105,31 @@ class PageClient:
         self._script_running = False
         self._file_urls: dict[str, object] = {}
         self._closed_because: BaseException | None = None
+        self.messages = self.received_bytes = 0  # ForwardMsgs read, and their bytes
 
     # -- connecting -------------------------------------------------------------------------
     def connect(self, query: str = "") -> PageClient:
         """Opens the page at `?query` (as a browser's first load does) and returns self once the
         connection is open; the first script run then comes in the background."""
-        self._http.open(f"{self.base_url}/_stcore/health", timeout=self.timeout).read()
-        xsrf = self._xsrf_token()
-        parts = urlsplit(self.base_url)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self._cookies)
-        self._socket = self._exits.enter_context(connect(
-            f"ws://{parts.netloc}{parts.path}/_stcore/stream",
-            subprotocols=["streamlit"] + ([xsrf] if xsrf else []),
-            origin=f"{parts.scheme}://{parts.netloc}",
-            additional_headers={"Cookie": cookie} if cookie else None,
-            max_size=MAX_MESSAGE_BYTES, open_timeout=self.timeout))
+        self._socket = self._exits.enter_context(connect(**self.handshake()))
         self._reader = threading.Thread(target=self._read, daemon=True, name="page-client")
         self._reader.start()
         self.rerun(query)
         return self
+
+    def handshake(self) -> dict[str, object]:
+        """Returns the arguments of websockets' `connect` (its sync or asyncio client) that open
+        this page's websocket as the browser does, after the HTTP request that sets the XSRF
+        cookie (blocks for it)."""
+        self._http.open(f"{self.base_url}/_stcore/health", timeout=self.timeout).read()
+        xsrf = self._xsrf_token()
+        parts = urlsplit(self.base_url)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self._cookies)
+        return {"uri": f"ws://{parts.netloc}{parts.path}/_stcore/stream",
+                "subprotocols": ["streamlit"] + ([xsrf] if xsrf else []),
+                "origin": f"{parts.scheme}://{parts.netloc}",
+                "additional_headers": {"Cookie": cookie} if cookie else None,
+                "max_size": MAX_MESSAGE_BYTES, "open_timeout": self.timeout}
 
     def close(self) -> None:
         """Closes the websocket (the server then ends the session's script) and the reader."""
@@ -143,6 +150,14 @@ class PageClient:
     def rerun(self, query: str | None = "", widget_states: Iterable[WidgetState] = ()) -> int:
         """Asks for a script run with these widget states (others keep their last values);
         returns a mark to pass to `wait_for_run`. `query` is the page's query string."""
+        message, mark = self.rerun_message(query, widget_states)
+        self.send(message)
+        return mark
+
+    def rerun_message(self, query: str | None = "",
+                      widget_states: Iterable[WidgetState] = ()) -> tuple[BackMsg, int]:
+        """Returns what `rerun` sends, unsent, and the mark to pass to `wait_for_run` (or
+        `run_finished`) once it is sent."""
         message = BackMsg()
         state = message.rerun_script
         state.query_string = query or ""
@@ -152,9 +167,7 @@ class PageClient:
         state.context_info.timezone = "UTC"
         state.context_info.locale = "en-US"
         with self._changed:
-            mark = self._runs_started
-        self.send(message)
-        return mark
+            return message, self._runs_started
 
     def send(self, message: BackMsg) -> None:
         """Sends any BackMsg as it is."""
@@ -191,17 +204,24 @@ class PageClient:
     def _read(self) -> None:
         try:
             for data in self._socket:
-                message = ForwardMsg()
-                message.ParseFromString(data)
-                with self._changed:
-                    self._take(message)
-                    self._changed.notify_all()
+                self.receive(data)
         except ConnectionClosed as e:
             self._closed_because = e
         finally:
             with self._changed:
                 self._closed_because = self._closed_because or ConnectionError("closed")
                 self._changed.notify_all()
+
+    def receive(self, data: bytes) -> None:
+        """Reads one ForwardMsg as the server sent it into the page (the reader thread calls
+        this; a client with its own transport may instead of `connect`)."""
+        message = ForwardMsg()
+        message.ParseFromString(data)
+        with self._changed:
+            self.messages += 1
+            self.received_bytes += len(data)
+            self._take(message)
+            self._changed.notify_all()
 
     def _take(self, message: ForwardMsg) -> None:
         kind = message.WhichOneof("type")
@@ -238,8 +258,12 @@ class PageClient:
     def wait_for_run(self, mark: int, timeout: float | None = None) -> None:
         """Returns once a script run that started after `mark` (from `rerun`) has finished
         successfully, i.e. not stopped early for another rerun."""
-        self._wait(lambda: any(started > mark and status == FINISHED
-                               for started, status in self._finishes), "finished run", timeout)
+        self._wait(lambda: self.run_finished(mark), "finished run", timeout)
+
+    def run_finished(self, mark: int) -> bool:
+        """Returns True once a script run that started after `mark` has finished successfully."""
+        with self._changed:
+            return any(started > mark and status == FINISHED for started, status in self._finishes)
 
     def wait_until(self, predicate: Callable[[PageClient], bool], timeout: float | None = None,
                    what: str = "condition") -> None:
