@@ -94,11 +94,14 @@ def reading_epoch(run: Run, settled: bool) -> int:
 
 
 def last_finite(run: Run) -> Reading | None:
-    """Returns the newest reading of a snapshot with finite weights: what a diverged run's
-    sentence can quote."""
+    """Returns the newest reading of a kept snapshot with finite weights: what a diverged run's
+    sentence can quote (read from the snapshot itself: a diverged trainer's weights have moved
+    on past its last recorded epoch)."""
     for snapshot in reversed(run.snapshots.kept):
         if np.isfinite(snapshot.weights[0]).all():
-            return reading(run, snapshot.epoch)
+            found = run.memo(MEMO_NAME, snapshot.epoch, lambda s=snapshot: read(run, s))
+            if found is not None:
+                return found
     return None
 
 
