@@ -27,7 +27,7 @@ with turn():
     with st.sidebar:
         render_presets()
         network = render_network_controls()
-        training, seed, seeds = render_training_controls()
+        training, seed, seeds = render_training_controls(network)
         large_text()
 
     st.title("Plateau Lab")
