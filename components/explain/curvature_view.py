@@ -58,11 +58,14 @@ class CurvatureView:
                         curvature_numbers(shown))
         sharp, flat, downhill = self.readouts
         value = "—" if shown is None or shown.sharpness is None else f"{shown.sharpness:.3g}"
-        beside = None if shown is None else f"threshold {shown.formula} = {shown.threshold:.3g}"
+        # the number only: the formula does not fit beside it, so it goes in the help
+        beside = None if shown is None else f"threshold {shown.threshold:.3g}"
+        formula = "" if shown is None else f" Threshold here: {shown.formula}; sharpness " \
+            f"{shown.measure}."
         sharp.metric("Sharpness", value, delta=beside, delta_color="off", delta_arrow="off",
-                     help="The largest eigenvalue of the Hessian (for Adam and RMSprop, of the "
+                     help=f"The largest eigenvalue of the Hessian (for Adam and RMSprop, of the "
                           "Hessian divided by the optimizer's preconditioner): above the "
-                          "threshold, steps overshoot (Cohen et al., 2021, 2022).")
+                          f"threshold, steps overshoot (Cohen et al., 2021, 2022).{formula}")
         flat_text, downhill_text = direction_readouts(shown)
         flat.metric("Flat directions", flat_text,
                     help="Eigenvalues within a millionth of the largest |eigenvalue| of zero.")

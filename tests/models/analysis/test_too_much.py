@@ -49,6 +49,7 @@ def test_a_batch_of_two_of_eight_points_is_mini_batch_noise_not_descent():
                                  "&epochs=3000&batch=2"))
     assert run.history.loss[-1] < run.history.loss[0]
     assert found.label == NOISE and "each step sees 2 of the 8 points" in found.text
+    assert "jumped" not in found.text  # a batch pulling away is not a step too large
     assert not recent_trend(run.history.loss).descending
 
 
