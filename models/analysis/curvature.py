@@ -131,13 +131,16 @@ def spectrum(network: Network, points: Points, weights: np.ndarray,
              preconditioner: np.ndarray | None = None) -> Spectrum:
     """Returns the eigenvalues of the Hessian at `weights`, or with a diagonal `preconditioner`
     D (a full theta-sized vector) those of D^-1 H (as D^-1/2 H D^-1/2: the same eigenvalues,
-    symmetric); exact up to EXACT_LIMIT parameters, else Lanczos estimates of the extremes."""
+    symmetric); exact up to EXACT_LIMIT parameters, else Lanczos estimates of the extremes.
+    Raises ValueError where the Hessian overflows, RuntimeError where LAPACK cannot converge."""
     used = used_entries(network)
     scale = None if preconditioner is None else 1.0 / np.sqrt(np.asarray(preconditioner)[used])
     if len(used) <= EXACT_LIMIT:
         h = hessian(network, points, weights)
         if scale is not None:
             h = scale[:, None] * h * scale[None, :]
+        if not np.isfinite(h).all():  # weights on their way to a divergence
+            raise ValueError("the Hessian is not finite at these weights")
         # torch's LAPACK runs on the one intra-op thread the app sets (models/engine/trainer.py):
         # numpy's BLAS threads fought the other sessions for the cores (a 500-parameter
         # spectrum took 24 ms to 1.1 s).

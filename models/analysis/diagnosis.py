@@ -213,6 +213,8 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
                             search, now, floors, scale, after)
     if kind == SLOPE:
         return Diagnosis(SLOW, _slow_text(loss, grad_norm, floors) + after)
+    if trend is None:  # fewer than 3 epochs: no trend to speak of yet
+        return Diagnosis(DESCENT, f"**{DESCENT}**: the gap to the floor is {at_least}{gap:.2e}.")
     return Diagnosis(DESCENT, f"**{DESCENT}**: the gap to the floor is {at_least}{gap:.2e} and "
                      f"shrinking: over the last {trend.width:,} epochs the loss fell by a factor "
                      f"{np.exp(-trend.change):.3g} (a fitted trend of ln(loss)).{after}")

@@ -63,18 +63,21 @@ class Reading:
 
 
 def read(run: Run, snapshot: Snapshot) -> Reading | None:
-    """Returns the curvature at a snapshot of the run (None when its weights are not finite or
-    the network is past CURVATURE_LIMIT); computes it, without the cache."""
+    """Returns the curvature at a snapshot of the run (None when its weights or their Hessian
+    are not finite, or the network is past CURVATURE_LIMIT); computes it, without the cache."""
     network, points = run.experiment.network, run.experiment.points
     weights = snapshot.weights[0]
     if len(used_entries(network)) > CURVATURE_LIMIT or not np.isfinite(weights).all():
         return None
-    found = spectrum(network, points, weights)
     threshold = THRESHOLDS[snapshot.optimizer]
-    sharpness: float | None = found.largest
-    if threshold.preconditioned:
-        d = snapshot.preconditioner
-        sharpness = None if d is None else spectrum(network, points, weights, d).largest
+    try:
+        found = spectrum(network, points, weights)
+        sharpness: float | None = found.largest
+        if threshold.preconditioned:
+            d = snapshot.preconditioner
+            sharpness = None if d is None else spectrum(network, points, weights, d).largest
+    except (ValueError, RuntimeError):  # finite weights whose curvature overflows: unread
+        return None
     return Reading(snapshot.epoch, found, snapshot.optimizer, snapshot.lr, sharpness,
                    threshold.at(snapshot.lr))
 
