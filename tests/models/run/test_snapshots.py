@@ -157,9 +157,9 @@ def test_adam_snapshots_keep_seed_zeros_preconditioner_as_the_trainer_had_it():
 def test_snapshots_with_a_preconditioner_stay_under_the_bound():
     """The largest network with 64 seeds, Adam, 100,000 epochs: every snapshot after epoch 0
     carries a preconditioner and the whole stays within MAX_SNAPSHOT_BYTES."""
-    def steps_only(run: Run, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-        run.trainer.optimizer.t += epochs  # Adam's state past step 0: a preconditioner exists
-        return no_training(run, epochs)
+    def steps_only(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        trainer.optimizer.t += epochs  # Adam's state past step 0: a preconditioner exists
+        return no_training(trainer, epochs)
 
     run = Run(QUESTION.with_(depth=2, width=170, seeds=64, epochs=100_000))
     run.advance(100_000, steps_only)
