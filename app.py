@@ -22,7 +22,7 @@ repair_widget_values()  # what the browser sent, parsed at the edge before any c
 with st.sidebar:
     render_presets()
     network = render_network_controls()
-    training, seed, seeds = render_training_controls()
+    training, seed, seeds = render_training_controls(network)
     large_text()
 
 st.title("Plateau Lab")

@@ -151,6 +151,22 @@ def fragment_rerun() -> bool:
     return bool(ctx is not None and getattr(ctx, "fragment_ids_this_run", None))
 
 
+def rerun_waiting() -> bool:
+    """Returns True when a rerun of this session waits for the running script to end.
+
+    Streamlit 1.67 lets a full rerun interrupt a script at its next st.* call, but not the rerun
+    of a fragment that a widget inside it asked for (Pause, Step, Reset or the replay slider in
+    the live fragment): that one waits for the run to end (`_fragment_run_should_not_preempt_
+    script`), so the play loop asks here and ends its run itself.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    return requests is not None and getattr(requests, "_state", None) == ScriptRequestType.RERUN
+
+
 def unsent_messages() -> int:
     """Returns how many messages wait in the server's queue to this session's browser; 0 when
     there is no browser or this Streamlit keeps its queue elsewhere (redraws are then never held

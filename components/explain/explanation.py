@@ -43,8 +43,10 @@ from models.run.snapshots import Snapshot
 
 
 def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | None:
-    """Returns the run's diagnosis (models/analysis/diagnosis.py), with this session's search if any."""
-    return diagnose_run(run, floors, plateaus, searched(run))
+    """Returns the run's diagnosis (models/analysis/diagnosis.py), with this session's search if
+    any; while playing it reads the curvature at snapshot epochs only, never per frame."""
+    settled = not st.session_state.get(S.PLAYING) or run.finished
+    return diagnose_run(run, floors, plateaus, searched(run), settled)
 
 
 def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations, list[Plateau]]:

@@ -30,6 +30,7 @@ from components.streamlit_internals import (
     SKELETON_SELECTOR,
     browser_connected,
     fragment_rerun,
+    rerun_waiting,
     unsent_messages,
 )
 from models.engine.trainer import chunk_epochs
@@ -190,15 +191,19 @@ def _checkpoint() -> None:
 
 def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock = Clock(),
               compute: Compute = train, behind: Callable[[], bool] = _browser_behind,
-              checkpoint: Callable[[], None] = _checkpoint) -> None:
+              checkpoint: Callable[[], None] = _checkpoint,
+              waiting: Callable[[], bool] = rerun_waiting) -> bool:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
-    every REDRAW_EVERY seconds until it finishes; changes the run. Never draws while the
+    every REDRAW_EVERY seconds until it finishes (True), or until a rerun is `waiting` for this
+    run to end (False: Pause or Step was pressed); changes the run. Never draws while the
     browser is `behind`, except the last epoch, which is always drawn."""
     block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
     with _one_more_player():
         while not run.finished:
+            if waiting():
+                return False
             now = clock.now()
             due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
             if due or (run.epoch > drawn and now >= next_draw):
@@ -218,6 +223,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                     waits.append(next_draw - now)
                 clock.sleep(min(waits))
                 checkpoint()
+    return True
 
 
 def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock()) -> None:
@@ -234,7 +240,8 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Cloc
         return
     training = run.experiment.training
     rate = epochs_per_second(training.speed, training.epochs) if browser_connected() else MAX
-    play_loop(run, draw, rate, clock)
+    if not play_loop(run, draw, rate, clock):
+        return  # the rerun waiting (a button's) says what comes next
     st.session_state[S.PLAYING] = False
     # Redraw the buttons (Play again, not Pause): the live part only, when it alone is running.
     st.rerun(scope="fragment" if fragment_rerun() else "app")

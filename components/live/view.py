@@ -17,6 +17,7 @@ import streamlit as st
 
 from components import state as S
 from components.explain import explanation
+from components.explain.curvature_view import CurvatureView
 from components.explain.question_log import log_decorations
 from components.explain.search import searched
 from components.explain.units_view import UnitsView
@@ -117,6 +118,7 @@ class LiveView:
                                         alt="Gradient norm against epoch")
             self.saxe = st.empty()
         self.units = None if self.linear else UnitsView(run, self.bus)
+        self.curvature = CurvatureView(run, self.bus)
 
     def draw(self, run: Run) -> None:
         """Shows the run as it is now (or at the replayed epoch) and sends what changed."""
@@ -222,5 +224,6 @@ class LiveView:
             *explanation.grad_norm_chart(run))))
         if self.units:
             self.units.draw(run, self.replayed)
+        self.curvature.draw(run, self.replayed)
         with self.saxe.container():
             explanation.render_saxe_readouts(run)

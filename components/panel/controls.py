@@ -9,6 +9,7 @@ import streamlit as st
 from components import state as S
 from components.panel.widget_values import LABELS, speed_label
 from models import experiment as ex
+from models.analysis.stability import THRESHOLDS, stable_lr_before_play
 from models.edges.query import INITS
 from models.engine.activations import ACTIVATIONS
 from models.engine.optimizers import OPTIMIZERS
@@ -90,14 +91,34 @@ def render_network_controls() -> ex.Network:
                       bias=bias, init_scale=scale)
 
 
-def render_training_controls() -> tuple[ex.Training, int, int]:
-    """Returns (training settings, seed, number of seeds) from the widgets or a lecture link."""
+def _stable_lr_note(network: ex.Network, optimizer: str, lr: float) -> None:
+    """Shows, for sgd and momentum, the largest stable learning rate at the initial weights
+    (the threshold solved for lr: models/analysis/stability.py), and a warning above it."""
+    points = st.session_state.get(S.LAST_VALID_POINTS, st.session_state.get(S.POINTS))
+    if points is None:
+        return
+    largest = stable_lr_before_play(network, points, int(st.session_state[S.SEED]), optimizer)
+    if largest is None:
+        return
+    formula = THRESHOLDS[optimizer].formula.replace("/lr", "/λ_max")
+    st.caption(f"Largest stable lr at the start (seed {st.session_state[S.SEED]}): "
+               f"{formula} = {largest:.3g}")
+    if lr > largest:
+        st.warning(f"lr {number_text(lr)} is above {largest:.3g}: the first steps overshoot "
+                   "along the sharpest direction and the loss grows.", icon=":material/warning:")
+
+
+def render_training_controls(network: ex.Network | None = None) -> tuple[ex.Training, int, int]:
+    """Returns (training settings, seed, number of seeds) from the widgets or a lecture link;
+    given the network, says beside the learning rate how large it may be at the start."""
     _heading("Training", (S.OPT, S.LR, S.EPOCHS, S.SPEED, S.BATCH, S.SEED, S.SEEDS))
     optimizer = _shown(S.OPT, lambda: st.segmented_control(
         LABELS[S.OPT], list(OPTIMIZERS), key=S.OPT, required=True,
         help="Changing it while playing takes effect from the next step, with fresh state."))
     lr = _shown(S.LR, lambda: _log_slider(LABELS[S.LR], LR_GRID, S.LR,
                                           "Takes effect from the next step."))
+    if network is not None and S.LR not in st.session_state.get(S.HIDDEN, ()):
+        _stable_lr_note(network, optimizer, float(lr))
     epochs = _shown(S.EPOCHS, lambda: st.number_input(
         LABELS[S.EPOCHS], *ex.EPOCHS_RANGE, step=1000, key=S.EPOCHS))
     speed = _shown(S.SPEED, _speed_control)

@@ -1,7 +1,11 @@
 """The diagnosis: one cause for where the loss stands, chosen from the run's own numbers.
 
 Exactly one label, in this order of precedence (the first that holds):
-- Diverged: the loss became infinite.
+- Diverged: the loss became infinite; the sentence gives the sharpness against the threshold at
+  the last finite snapshot (models/analysis/sharpness.py).
+- Learning rate too large: in full batch, the loss jumped far above a minimum it had reached, or
+  it scatters without a trend over the recent window (`plateaus.recent_trend`), and the
+  sharpness reached the optimizer's threshold (EDGE of it) at a snapshot of that window.
 - On the floor: the current stretch is within tolerance of the floor (`plateaus.on_floor`). A
   lower bound that the loss reaches is the floor too: no loss goes below it.
 - Dead units: more than MOST of the last hidden layer's units are dead (`units.py`) and the loss
@@ -9,11 +13,15 @@ Exactly one label, in this order of precedence (the first that holds):
 - Saturated units: more than MOST of the units are saturated and the loss is flat.
 - Too few units: the floor is only a lower bound because the layer is narrower than the width
   rule of `floors.py`, and the loss is flat.
-- A saddle: the loss is flat on flat ground above a floor the network can reach (or above a
-  bound for another reason): a saddle, which a run leaves, or a local minimum, which the numbers
-  of one run cannot tell apart until it leaves; the saddle theory says when, where it applies.
+- Mini-batch noise: the batch is smaller than the data and the loss scatters without a trend
+  over the recent window: each step sees part of the data.
+- A saddle: the loss is flat above the floor and the exact curvature has a way down (a negative
+  eigenvalue), or the saddle theory applies and predicts the escape.
+- A local minimum: the loss is flat above the floor and the curvature has no way down.
 - Learning rate too small: the loss is flat but the ground is not (`plateaus.SLOPE`).
-- Still descending: none of these yet.
+- Still descending: the trend over the recent window descends. A loss that neither descends nor
+  fits the labels above has stalled, and is named as flat ground is (a saddle or a minimum).
+A jump off the floor is named in the sentence whatever the label: the learning rate threw it.
 Pure: numbers in, a label and a sentence out; the page only shows them.
 """
 
@@ -24,15 +32,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.analysis.floors import Floors
-from models.analysis.plateaus import ABOVE_FLOOR, DESCENDING, FLAT_GROUND, ON_FLOOR, SLOPE, Plateau, on_floor
+from models.analysis.plateaus import (
+    ABOVE_FLOOR,
+    DESCENDING,
+    FLAT_GROUND,
+    ON_FLOOR,
+    SLOPE,
+    Plateau,
+    floor_margin,
+    on_floor,
+    recent_trend,
+)
+from models.analysis.sharpness import Reading
 from models.analysis.theory import CONSTANT, effective_start, plateau_length, reference_floors, saxe_applies
+from models.analysis.too_much import (
+    JUMP,
+    Curvature,
+    jump,
+    jump_words,
+    local_minimum_words,
+    noise_words,
+    run_curvature,
+    saddle_words,
+    sharpness_words,
+    too_large_words,
+)
 from models.analysis.units import SATURATED_POINTS, Units, hidden_units, median_seed
 from models.run.run import Run
 
 DIVERGED, FLOOR, DEAD, SATURATED = "Diverged", "On the floor", "Dead units", "Saturated units"
 TOO_FEW, SADDLE, SLOW, DESCENT = "Too few units", "A saddle", "Learning rate too small", \
     "Still descending"
-LABELS = (FLOOR, TOO_FEW, DEAD, SATURATED, SADDLE, SLOW, DESCENT, DIVERGED)
+TOO_LARGE, NOISE, LOCAL = "Learning rate too large", "Mini-batch noise", "A local minimum"
+LABELS = (FLOOR, TOO_FEW, DEAD, SATURATED, SADDLE, SLOW, DESCENT, DIVERGED, TOO_LARGE, NOISE,
+          LOCAL)
 # "most of the units": more than half. Measured: 5 of 5 dead (relu, x = 1..6, seed 15) and 10 of
 # 10 saturated (tanh, x = -60..60); at the end of the presets, at most 1 of 10 dead (relu, which
 # still reaches its floor of 0) and none saturated.
@@ -46,6 +79,12 @@ RATE_WINDOW = 0.1
 # on x = -3..4, adam 0.01, 5,000 epochs: the 19 of 64 starts in the best minimum, 0.3354, end
 # within 0.01% of each other; the others end 20% to 35% higher).
 LUCK = 0.01
+# Full-batch Adam at the edge of stability hovers about its threshold rather than above it
+# (Cohen et al., 2022): the preconditioned sharpness read at snapshots of that run, and of Adam
+# at lr 0.1 on linear regression, swings between 0.75 and 1.05 of 38/lr. So "at the threshold"
+# is the window's largest reading at or above 0.9 of it; stable runs read far lower (the
+# question's Adam run 0.01-0.2, batch 2 sgd at lr 0.05 0.7 with a loss that does not jump).
+EDGE = 0.9
 
 
 @dataclass(frozen=True)
@@ -96,15 +135,22 @@ def _search_text(search: Search | None, loss: float, floors: Floors, scale: floa
 
 def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, floors: Floors,
              plateaus: list[Plateau], width: int, scale: float, units: Units | None = None,
-             saddle_escape: float | None = None, search: Search | None = None) -> Diagnosis | None:
+             saddle_escape: float | None = None, search: Search | None = None,
+             batch: int | None = None, n: int | None = None,
+             curvature: Curvature | None = None) -> Diagnosis | None:
     """Returns the diagnosis of a run from its per-epoch median loss and gradient norm, its
     floor, plateaus and `scale` (the variance of y: the floor's absolute tolerance), its hidden
-    units (of the seed shown), the saddle theory's predicted
-    escape epoch (where it applies) and a many-starts search; None before the first epoch."""
+    units (of the seed shown), the saddle theory's predicted escape epoch (where it applies), a
+    many-starts search, the batch size against the n points (full batch when not given) and
+    the curvature read (`diagnose_run`); None before the first epoch."""
+    curvature = curvature or Curvature()
     if diverged_at is not None:
+        before = curvature.last_finite
+        why = "" if before is None or before.sharpness is None else \
+            f" At epoch {before.epoch:,}, the last kept before it, {sharpness_words(before)}."
         return Diagnosis(DIVERGED, f"**{DIVERGED}** at epoch {diverged_at}: the loss became "
                          "infinite; the steps were too large for this landscape and the "
-                         "weights flew off. Lower the learning rate and press Reset.")
+                         f"weights flew off.{why} Lower the learning rate and press Reset.")
     count = len(loss)
     if count == 0:
         return None
@@ -113,16 +159,30 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
     last = current_stretch(plateaus, count)
     kind = last.kind if last else DESCENDING
     since = f"since epoch {last.start}" if last else ""
+    trend = recent_trend(loss)
+    full_batch = batch is None or n is None or batch >= n
+    jumped = jump(loss, trend, JUMP, floors.floor + floor_margin(floors.floor, scale))
     # What a flat stretch did, in the run's numbers: a flat stretch may still drift a little.
-    stood = "" if last is None else (
-        f"the loss went from {float(loss[max(last.start, 1) - 1]):.3e} to {now:.3e} {since}, on "
-        f"flat ground (|g| / 2√loss: a median of {_ground(grad_norm, loss, last.start):.3f} over "
-        f"those epochs; flat is below {FLAT_GROUND})")
+    start = last.start if last else (trend.start if trend else 1)
+    stood = (f"the loss went from {float(loss[max(start, 1) - 1]):.3e} to {now:.3e} since "
+             f"epoch {start}, on ground this flat (|g| / 2√loss: a median of "
+             f"{_ground(grad_norm, loss, start):.3f} over those epochs; flat is below "
+             f"{FLAT_GROUND})")
+    # In mini-batch a loss also rises when a batch pulls away from the others: no jump is
+    # blamed on the step size there (batch 2 of 8, sgd 0.05: 8e-5 to 9e-3 at sharpness 0.7 of 2/lr)
+    after = "" if jumped is None or not full_batch else jump_words(jumped, curvature.edge)
+    edge = curvature.edge
+    off_floor = gap > floor_margin(floors.floor, scale)  # the plateau's mean may be on it
+    if full_batch and off_floor and trend is not None and not trend.descending and \
+            (jumped or trend.noisy) and edge is not None and edge.ratio is not None and \
+            edge.ratio >= EDGE:
+        return Diagnosis(TOO_LARGE, too_large_words(TOO_LARGE, trend, edge, jumped))
     if kind == ON_FLOOR:
         reached = "" if floors.exact else " It has reached a lower bound, so that is the floor."
         return Diagnosis(FLOOR, f"**{FLOOR}** {since}: the gap is {gap:.2e}. {floors.why}"
                          f"{reached} More epochs or another learning rate will not help; only "
                          "another architecture or other data moves the floor.")
+    stalled = trend is not None and not trend.descending and kind == DESCENDING
     flat = kind == ABOVE_FLOOR
     if units is not None and units.width:
         dead, saturated = int(units.dead.sum()), int(units.saturated.sum())
@@ -132,35 +192,57 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
             return Diagnosis(DEAD, f"**{DEAD}**: {dead} of {units.width} units output 0 on every "
                              f"point, so no gradient reaches them.{constant} The loss stands at "
                              f"{now:.3e}. Try another seed, leaky_relu, or a smaller learning "
-                             "rate.")
+                             f"rate.{after}")
         if saturated > MOST * units.width and flat:
+            start_words = " Try smaller initial weights (scale), x scaled to about -1..1, or relu."
             return Diagnosis(SATURATED, f"**{SATURATED}**: {saturated} of {units.width} units "
                              f"are saturated on at least {SATURATED_POINTS:.0%} of the points "
                              "(their slope is below 1% of its largest), so the gradient through "
-                             f"them is a hundred times weaker; {stood}. Try smaller initial "
-                             "weights (scale), x scaled to about "
-                             "-1..1, or relu.")
+                             f"them is a hundred times weaker; {stood}."
+                             f"{after or start_words}")
     if flat and not floors.exact and floors.enough_width and width < floors.enough_width:
         return Diagnosis(TOO_FEW, f"**{TOO_FEW}**: {stood}. {floors.why} So the floor is "
                          "only a lower "
                          "bound: this may be the best this width can do. Try "
-                         f"{floors.enough_width} units.{_search_text(search, now, floors, scale)}")
-    if flat:
-        if saddle_escape is not None and count < saddle_escape:
-            return Diagnosis(SADDLE, f"**{SADDLE}**: the weights start near 0, where the ground "
-                             "is flat; the loss stands at the value of a network that outputs "
-                             f"0. The saddle theory (Saxe et al., 2014) predicts the escape at "
-                             f"about epoch {saddle_escape:,.0f}.")
-        return Diagnosis(SADDLE, f"**{SADDLE}**, or a local minimum: {stood}, "
-                         f"{at_least}{gap:.2e} above "
-                         "the floor. A saddle is left in time, a local minimum never; this "
-                         "run's numbers cannot yet tell which. More epochs, another seed or a "
-                         f"larger learning rate would.{_search_text(search, now, floors, scale)}")
+                         f"{floors.enough_width} units.{_search_text(search, now, floors, scale)}"
+                         f"{after}")
+    if not full_batch and trend is not None and trend.noisy and not trend.descending:
+        return Diagnosis(NOISE, noise_words(NOISE, trend, batch, n) + after)
+    if flat or stalled:
+        return _flat_ground(stood, f"{at_least}{gap:.2e}", count, saddle_escape, curvature.now,
+                            search, now, floors, scale, after)
     if kind == SLOPE:
-        return Diagnosis(SLOW, _slow_text(loss, grad_norm, floors))
-    shrinking = " and shrinking" if count > 1 and loss[-1] < loss[0] else ""
-    return Diagnosis(DESCENT, f"**{DESCENT}**: the gap to the floor is {at_least}{gap:.2e}"
-                     f"{shrinking}.")
+        return Diagnosis(SLOW, _slow_text(loss, grad_norm, floors) + after)
+    if trend is None:  # fewer than 3 epochs: no trend to speak of yet
+        return Diagnosis(DESCENT, f"**{DESCENT}**: the gap to the floor is {at_least}{gap:.2e}.")
+    return Diagnosis(DESCENT, f"**{DESCENT}**: the gap to the floor is {at_least}{gap:.2e} and "
+                     f"shrinking: over the last {trend.width:,} epochs the loss fell by a factor "
+                     f"{np.exp(-trend.change):.3g} (a fitted trend of ln(loss)).{after}")
+
+
+def _flat_ground(stood: str, gap: str, count: int, saddle_escape: float | None,
+                 now: Reading | None, search: Search | None, loss: float, floors: Floors,
+                 scale: float, after: str) -> Diagnosis:
+    """Returns the diagnosis of a loss flat above the floor: a saddle where the theory or the
+    curvature finds a way down, a local minimum where the exact curvature finds none."""
+    theory = saddle_escape is not None and count < saddle_escape
+    ways = "" if now is None or not now.hessian.has_downhill else \
+        f" The curvature agrees: {now.hessian.downhill or 'some'} directions curve down " \
+        f"(the steepest: {now.hessian.smallest:.2e})."
+    if theory:
+        return Diagnosis(SADDLE, f"**{SADDLE}**: the weights start near 0, where the ground "
+                         "is flat; the loss stands at the value of a network that outputs "
+                         f"0. The saddle theory (Saxe et al., 2014) predicts the escape at "
+                         f"about epoch {saddle_escape:,.0f}.{ways}{after}")
+    if now is not None and now.hessian.has_downhill:
+        return Diagnosis(SADDLE, saddle_words(SADDLE, stood, now) + after)
+    if now is not None and now.hessian.exact:
+        return Diagnosis(LOCAL, local_minimum_words(LOCAL, stood, now, gap)
+                         + _search_text(search, loss, floors, scale) + after)
+    return Diagnosis(SADDLE, f"**{SADDLE}**, or a local minimum: {stood}, {gap} above the "
+                     "floor. The network is too large for its exact curvature, so the numbers "
+                     "cannot yet tell which. More epochs, another seed or a larger learning rate "
+                     f"would.{_search_text(search, loss, floors, scale)}{after}")
 
 
 def _ground(grad_norm: np.ndarray, loss: np.ndarray, start: int | None = None) -> float:
@@ -204,9 +286,10 @@ def saxe_start(run: Run) -> float | None:
 
 
 def diagnose_run(run: Run, floors: Floors, plateaus: list[Plateau],
-                 search: Search | None = None) -> Diagnosis | None:
+                 search: Search | None = None, settled: bool = True) -> Diagnosis | None:
     """Returns `diagnose` of a run now: its history, the hidden units of the seed the charts
-    show (the median run), and the saddle theory's escape where it applies."""
+    show (the median run), the saddle theory's escape where it applies, and the curvature of
+    seed 0 (at the newest snapshot while playing, now when `settled`; cached in the run)."""
     history, network = run.history, run.experiment.network
     units = None
     if not network.is_linear and history.count:
@@ -218,4 +301,5 @@ def diagnose_run(run: Run, floors: Floors, plateaus: list[Plateau],
                                                     run.experiment.training.lr, u0)
     scale = reference_floors(run.experiment.points)[CONSTANT]
     return diagnose(history.loss, history.grad_norm, history.diverged_at, floors, plateaus,
-                    network.width, scale, units, escape, search)
+                    network.width, scale, units, escape, search, run.experiment.training.batch,
+                    len(run.experiment.points), run_curvature(run, settled))

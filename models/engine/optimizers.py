@@ -92,3 +92,22 @@ class FlatOptimizer:
             torch._fused_adam_([theta], [grad], [self.m], [self.v], [], [self._step_tensor], lr=lr,
                                beta1=BETA1, beta2=BETA2, weight_decay=0.0, eps=eps,
                                amsgrad=False, maximize=False)
+
+    def preconditioner(self) -> Tensor | None:
+        """Returns the diagonal D (a new tensor like theta) by which this optimizer divides what it
+        steps along, read from the update rules above: theta -= lr * D^-1 * m for Adam, where
+        m is the running mean of gradients; theta -= lr * D^-1 * g for RMSprop. None for sgd and
+        momentum (D = 1) and before the first step (no second moments yet).
+        Adam (torch's fused kernel): step lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps),
+        so D = (1 - b1^t) (sqrt(v / (1 - b2^t)) + eps), with Keras's eps_hat / sqrt(1 - b2^t)
+        as eps under Keras conventions: eps and both bias corrections enter D.
+        """
+        if self.v is None or self._steps == 0:
+            return None
+        if self.name == "rmsprop":
+            if self.keras:
+                return (self.v + KERAS_RMSPROP_EPS).sqrt()
+            return self.v.sqrt() + RMSPROP_EPS
+        correction2 = 1.0 - BETA2**self._steps
+        eps = KERAS_ADAM_EPS / math.sqrt(correction2) if self.keras else TORCH_ADAM_EPS
+        return (1.0 - BETA1**self._steps) * ((self.v / correction2).sqrt() + eps)

@@ -4,11 +4,15 @@ A snapshot holds what the page draws of a run at one epoch, and nothing more:
 - the flat parameters (float64, as trained) of the first MAX_SEEDS_KEPT seeds, whose curves the
   fit chart draws (and whose hidden units a chart can show);
 - every seed's loss at that epoch as the history records it (the Loss and Seeds readouts);
-- for a linear network, every seed's effective line w_eff x + b_eff (its readouts, the landscape).
+- for a linear network, every seed's effective line w_eff x + b_eff (its readouts, the landscape);
+- the optimizer and learning rate the trainer held, and for Adam and RMSprop seed 0's diagonal
+  preconditioner D (one P-vector: `FlatOptimizer.preconditioner`), which the curvature needs
+  (models/analysis/stability.py). The second moments of the other seeds are not kept.
 Which epochs: 0 (the starting weights), about MAX_SNAPSHOTS more spread over the run, half
 log-spaced from epoch 1 (a run changes fastest at its start) and half evenly to the last epoch,
 which is always one of them.
-Memory is bounded: a run keeps at most MAX_SNAPSHOT_BYTES of snapshots. A snapshot of the
+Memory is bounded: a run keeps at most MAX_SNAPSHOT_BYTES of snapshots, counting room for a
+preconditioner in each (epoch 0 has none, a later one may: the optimizer can change). A snapshot of the
 largest network allowed (MAX_PARAMETERS_TIMES_SEEDS = 2,000,000 float64 parameters, of which at
 most 8 seeds kept: at most 16 MB) leaves room for two, epoch 0 and the last; the question's
 network (31 parameters) keeps 184 of a 10,000-epoch run (the log-spaced and even
@@ -34,18 +38,23 @@ MAX_SNAPSHOT_BYTES = 32 * 2**20
 @dataclass(frozen=True)
 class Snapshot:
     """The networks after `epoch` epochs: weights (S, P) of the first S seeds, and every seed's
-    loss (K,) (None at epoch 0, before any) and effective line (K,) (None unless linear)."""
+    loss (K,) (None at epoch 0, before any) and effective line (K,) (None unless linear); the
+    optimizer and lr that trained the epoch and will take the next step, and seed 0's diagonal
+    preconditioner (P,) (None for sgd and momentum, and before a first step)."""
 
     epoch: int
     weights: np.ndarray
     losses: np.ndarray | None
     slopes: np.ndarray | None
     intercepts: np.ndarray | None
+    optimizer: str
+    lr: float
+    preconditioner: np.ndarray | None
 
     @property
     def nbytes(self) -> int:
         """Returns the bytes its arrays hold."""
-        arrays = (self.weights, self.losses, self.slopes, self.intercepts)
+        arrays = (self.weights, self.losses, self.slopes, self.intercepts, self.preconditioner)
         return sum(a.nbytes for a in arrays if a is not None)
 
 
@@ -57,8 +66,11 @@ def take(trainer, losses: np.ndarray | None, seeds: int = MAX_SEEDS_KEPT) -> Sna
     slopes = intercepts = None
     if trainer.identity.network.is_linear:
         slopes, intercepts = trainer.effective_line()
+    preconditioner = trainer.optimizer.preconditioner()
+    if preconditioner is not None:
+        preconditioner = preconditioner.view(net.k, -1)[0].numpy().copy()
     return Snapshot(trainer.epoch, weights, None if losses is None else np.array(losses),
-                    slopes, intercepts)
+                    slopes, intercepts, trainer.optimizer.name, trainer.lr, preconditioner)
 
 
 def snapshot_epochs(total: int, count: int) -> np.ndarray:
@@ -75,8 +87,10 @@ class Snapshots:
 
     def __init__(self, first: Snapshot):
         self.kept: list[Snapshot] = [first]
-        # a snapshot of this run is as large as the first: as many as fit in the budget
-        self.capacity = int(max(1, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // first.nbytes - 1)))
+        # a snapshot of this run is as large as the first, plus a preconditioner (one seed's
+        # weights' worth) that the first may lack: as many as fit in the budget
+        size = first.nbytes + (first.weights[0].nbytes if first.preconditioner is None else 0)
+        self.capacity = int(max(1, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // size - 1)))
         # the epochs to keep for a run of `_total` epochs, worked out again when the setting changes
         self._total, self._epochs = 0, np.empty(0, dtype=np.int64)
 

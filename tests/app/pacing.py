@@ -64,5 +64,5 @@ def played(experiment: Experiment, rate: float, compute: Compute = train,
     run = Run(experiment, store)
     draws: list[tuple[float, int]] = []
     play_loop(run, lambda r: draws.append((clock.now(), r.epoch)), rate, clock.clock(),
-              compute, behind, checkpoint=lambda: None)
+              compute, behind, checkpoint=lambda: None, waiting=lambda: False)
     return run, draws, clock

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, play_loop
 from models.engine.trainer import Trainer
 from models.question.presets import PRESETS
 from models.run.pace import AUTO, epochs_per_second
+from models.run.run import Run
 from models.run.store import RunStore
 from tests.app.pacing import FakeClock, no_training, played
 
@@ -95,3 +96,14 @@ def test_sessions_at_one_speed_share_their_training(monkeypatch):
     second, _, _ = played(experiment, 1_000.0, clock=clock, store=store)
     assert trained > 1 and len(calls) == trained
     np.testing.assert_array_equal(second.history.stats[:1000], first.history.stats[:1000])
+
+
+def test_the_loop_ends_its_run_when_a_rerun_waits_and_leaves_the_run_where_it_was():
+    """Pause pressed inside the live fragment: the loop sees the rerun waiting, stops before
+    its next block and says it did not finish; the run keeps its epochs."""
+    clock = FakeClock()
+    run = Run(QUESTION.with_(epochs=1_000))
+    asked = iter([False] * 5 + [True])
+    finished = play_loop(run, lambda r: None, 1_000.0, clock.clock(), behind=lambda: False,
+                         checkpoint=lambda: None, waiting=lambda: next(asked))
+    assert finished is False and 0 < run.epoch < 1_000 and not run.finished

@@ -161,3 +161,19 @@ def test_a_speed_sent_as_its_label_is_read_as_its_value():
     assert clean == {"speed": 100.0}
     assert warnings == ["Speed `warp 9`: it is not a number of epochs a second, auto or max; "
                         "used 100."]
+
+
+def test_a_fragment_rerun_waits_for_the_running_script_and_is_seen_waiting(monkeypatch):
+    """A rerun of a fragment asked for by one of its widgets does not interrupt the running
+    script in the pinned Streamlit (so the play loop must end its run itself), and
+    `rerun_waiting` sees it; a session with no rerun asked for is not waiting."""
+    from streamlit.runtime import scriptrunner
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
+
+    requests = ScriptRequests()
+    context = type("Context", (), {"script_requests": requests})()
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda suppress_warning=False: context)
+    assert internals.rerun_waiting() is False
+    requests.request_rerun(RerunData(fragment_id_queue=["live"]))
+    assert requests.on_scriptrunner_yield() is None  # Streamlit itself would run on
+    assert internals.rerun_waiting() is True

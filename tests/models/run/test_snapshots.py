@@ -138,3 +138,31 @@ def test_networks_from_a_snapshot_have_its_hidden_units():
     live = hidden_units(fresh.trainer.net, 1, xs, xs)
     np.testing.assert_allclose(replayed.outputs, live.outputs, rtol=1e-12, atol=1e-15)
     assert (replayed.dead == live.dead).all()
+
+
+def test_adam_snapshots_keep_seed_zeros_preconditioner_as_the_trainer_had_it():
+    """An Adam run's snapshots hold the optimizer, lr and seed 0's diagonal preconditioner of
+    that epoch (epoch 0 none: no second moments yet); sgd keeps none."""
+    run = Run(QUESTION.with_(seeds=3, epochs=40, lr=1e-3))
+    run.advance(40)
+    first, last = run.snapshots.kept[0], run.snapshots.kept[-1]
+    assert first.preconditioner is None and (last.optimizer, last.lr) == ("adam", 1e-3)
+    expected = run.trainer.optimizer.preconditioner().view(3, -1)[0].numpy()
+    np.testing.assert_array_equal(last.preconditioner, expected)
+    sgd = Run(QUESTION.with_(optimizer="sgd", epochs=5))
+    sgd.advance(5)
+    assert sgd.snapshots.kept[-1].preconditioner is None
+
+
+def test_snapshots_with_a_preconditioner_stay_under_the_bound():
+    """The largest network with 64 seeds, Adam, 100,000 epochs: every snapshot after epoch 0
+    carries a preconditioner and the whole stays within MAX_SNAPSHOT_BYTES."""
+    def steps_only(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        trainer.optimizer.t += epochs  # Adam's state past step 0: a preconditioner exists
+        return no_training(trainer, epochs)
+
+    run = Run(QUESTION.with_(depth=2, width=170, seeds=64, epochs=100_000))
+    run.advance(100_000, steps_only)
+    kept = run.snapshots.kept
+    assert all(s.preconditioner is not None for s in kept[1:])
+    assert run.snapshots.nbytes <= MAX_SNAPSHOT_BYTES and kept[-1].epoch == 100_000

@@ -1,0 +1,119 @@
+"""The curvature of a run at an epoch: one reading of seed 0's weights, cached in the run.
+
+A reading is the spectrum of the Hessian (models/analysis/curvature.py) at the snapshot shown
+for an epoch (models/run/snapshots.py), and the sharpness its optimizer must respect against
+that optimizer's threshold (models/analysis/stability.py): lambda_max(H) for sgd and momentum,
+lambda_max(D^-1 H) with the snapshot's preconditioner D for Adam and RMSprop.
+Cost: read through `Run.memo`, so each (run, snapshot epoch) is computed once and shared; the
+page asks only at snapshot epochs and at the epoch shown when paused or replayed (`reading_epoch`),
+never per frame, and the chart reads at most CHART_READINGS snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.analysis.curvature import Spectrum, spectrum, used_entries
+from models.analysis.stability import THRESHOLDS
+from models.run.run import Run
+from models.run.snapshots import Snapshot
+
+MEMO_NAME = "curvature"
+# Past this many parameters even a Lanczos estimate (60 Hessian-vector products over all the
+# points) costs more than a redraw may: the page says the network is too large instead.
+CURVATURE_LIMIT = 20_000
+# Snapshots read for the curvature chart: at 50 ms a reading (500 parameters), 40 readings
+# are 2 s once per run, shared by every session; the question's network takes 1 ms each.
+CHART_READINGS = 40
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The curvature at `epoch` (seed 0): the Hessian's spectrum, the optimizer and lr of that
+    epoch, the sharpness compared with its threshold (None for Adam or RMSprop before a step)."""
+
+    epoch: int
+    hessian: Spectrum
+    optimizer: str
+    lr: float
+    sharpness: float | None
+    threshold: float
+
+    @property
+    def preconditioned(self) -> bool:
+        """Returns True when the sharpness is lambda_max(D^-1 H) rather than lambda_max(H)."""
+        return THRESHOLDS[self.optimizer].preconditioned
+
+    @property
+    def ratio(self) -> float | None:
+        """Returns sharpness / threshold: at or above 1 the step is too large for the ground."""
+        return None if self.sharpness is None else self.sharpness / self.threshold
+
+    @property
+    def formula(self) -> str:
+        """Returns the threshold's formula, such as 2/lr."""
+        return THRESHOLDS[self.optimizer].formula
+
+    @property
+    def measure(self) -> str:
+        """Returns what the sharpness is, in symbols: λ_max(H) or λ_max(D⁻¹H)."""
+        return "λ_max(D⁻¹H)" if self.preconditioned else "λ_max(H)"
+
+
+def read(run: Run, snapshot: Snapshot) -> Reading | None:
+    """Returns the curvature at a snapshot of the run (None when its weights or their Hessian
+    are not finite, or the network is past CURVATURE_LIMIT); computes it, without the cache."""
+    network, points = run.experiment.network, run.experiment.points
+    weights = snapshot.weights[0]
+    if len(used_entries(network)) > CURVATURE_LIMIT or not np.isfinite(weights).all():
+        return None
+    threshold = THRESHOLDS[snapshot.optimizer]
+    try:
+        found = spectrum(network, points, weights)
+        sharpness: float | None = found.largest
+        if threshold.preconditioned:
+            d = snapshot.preconditioner
+            sharpness = None if d is None else spectrum(network, points, weights, d).largest
+    except (ValueError, RuntimeError):  # finite weights whose curvature overflows: unread
+        return None
+    return Reading(snapshot.epoch, found, snapshot.optimizer, snapshot.lr, sharpness,
+                   threshold.at(snapshot.lr))
+
+
+def reading(run: Run, epoch: int) -> Reading | None:
+    """Returns the curvature of what a replay of `epoch` shows (run.shown_at), computed once per
+    run and snapshot epoch through run.memo."""
+    snapshot = run.shown_at(epoch)
+    return run.memo(MEMO_NAME, snapshot.epoch, lambda: read(run, snapshot))
+
+
+def reading_epoch(run: Run, settled: bool) -> int:
+    """Returns the epoch whose curvature the page shows for the run now: the latest epoch when
+    the run is settled (paused or finished), else the newest snapshot's, so a playing run is
+    read only at snapshot epochs and never once per frame."""
+    return run.epoch if settled or run.finished else run.snapshots.kept[-1].epoch
+
+
+def last_finite(run: Run) -> Reading | None:
+    """Returns the newest reading of a kept snapshot with finite weights: what a diverged run's
+    sentence can quote (read from the snapshot itself: a diverged trainer's weights have moved
+    on past its last recorded epoch)."""
+    for snapshot in reversed(run.snapshots.kept):
+        if np.isfinite(snapshot.weights[0]).all():
+            found = run.memo(MEMO_NAME, snapshot.epoch, lambda s=snapshot: read(run, s))
+            if found is not None:
+                return found
+    return None
+
+
+def chart_readings(run: Run, until: int) -> list[Reading]:
+    """Returns the readings of at most CHART_READINGS snapshots up to epoch `until` (evenly
+    thinned, the newest always among them), oldest first."""
+    kept = [s for s in run.snapshots.kept if s.epoch <= until]
+    if len(kept) > CHART_READINGS:
+        chosen = np.unique(np.round(np.linspace(0, len(kept) - 1, CHART_READINGS)).astype(int))
+        kept = [kept[i] for i in chosen]
+    found = [reading(run, s.epoch) for s in kept]
+    return [r for r in found if r is not None]

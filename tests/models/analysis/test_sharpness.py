@@ -1,0 +1,53 @@
+"""A run's curvature readings: at the snapshot shown, computed once per run and epoch, with the
+sharpness the optimizer of that epoch must respect."""
+
+import numpy as np
+import pytest
+
+from models.analysis import sharpness
+from models.analysis.curvature import spectrum
+from models.analysis.sharpness import CHART_READINGS, chart_readings, reading, reading_epoch
+from models.experiment import QUESTION
+from models.run.run import Run
+
+
+def test_a_reading_is_computed_once_per_run_and_snapshot_epoch(monkeypatch):
+    """Asking twice for an epoch, or for two epochs the same snapshot shows, reads once."""
+    run = Run(QUESTION.with_(epochs=200))
+    run.advance(200)
+    calls = []
+    original = sharpness.read
+    monkeypatch.setattr(sharpness, "read", lambda r, s: calls.append(s.epoch) or original(r, s))
+    between = run.snapshots.kept[-2].epoch + 1  # shown as the snapshot before it
+    first, again = reading(run, between), reading(run, between - 1)
+    assert first is again and calls == [between - 1]
+
+
+def test_adam_sharpness_is_the_preconditioned_one_against_38_over_lr():
+    """For Adam the sharpness is lambda_max(D^-1 H) with the snapshot's D, and the threshold
+    38 / lr; the Hessian's own spectrum is kept beside it."""
+    run = Run(QUESTION.with_(epochs=50, lr=1e-3))
+    run.advance(50)
+    found, shown = reading(run, 50), run.shown_at(50)
+    expected = spectrum(QUESTION.network, QUESTION.points, shown.weights[0], shown.preconditioner)
+    assert found.sharpness == pytest.approx(expected.largest, rel=1e-12)
+    assert found.threshold == pytest.approx(38 / 1e-3) and found.hessian.parameters == 31
+    assert found.measure == "λ_max(D⁻¹H)"
+
+
+def test_a_playing_run_is_read_at_its_newest_snapshot_a_settled_one_now():
+    """While playing, the epoch read is the newest snapshot's; paused, the latest epoch."""
+    run = Run(QUESTION.with_(epochs=1000))
+    run.advance(333)
+    newest = run.snapshots.kept[-1].epoch
+    assert newest < 333 and reading_epoch(run, settled=False) == newest
+    assert reading_epoch(run, settled=True) == 333
+
+
+def test_the_chart_reads_a_bounded_number_of_snapshots_ending_with_the_newest():
+    """A 10,000-epoch run keeps ~180 snapshots; the chart reads at most CHART_READINGS."""
+    run = Run(QUESTION.with_(depth=0, optimizer="sgd", lr=0.5, epochs=10_000))
+    run.advance(10_000)
+    found = chart_readings(run, 10_000)
+    assert len(found) <= CHART_READINGS and found[-1].epoch == 10_000
+    assert np.allclose([r.sharpness for r in found], 2.0)  # linear regression: H is constant
