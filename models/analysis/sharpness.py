@@ -108,12 +108,24 @@ def last_finite(run: Run) -> Reading | None:
     return None
 
 
+def chart_epochs(run: Run) -> set[int]:
+    """Returns the snapshot epochs the curvature chart reads over the whole run: epoch 0 and at
+    most CHART_READINGS of the planned ones, evenly thinned. The set is fixed for the run, so a
+    run is read at most CHART_READINGS + 1 times for its chart however often it is redrawn (a
+    set thinned from the snapshots kept so far moved as the run went on, and read nearly every
+    snapshot: a quarter of a class's server time on its own seeds)."""
+    planned = run.snapshots.planned(run.experiment.training.epochs)
+    if len(planned) > CHART_READINGS:
+        planned = planned[np.unique(np.round(np.linspace(0, len(planned) - 1, CHART_READINGS))
+                                    .astype(int))]
+    return {0, *(int(e) for e in planned)}
+
+
 def chart_readings(run: Run, until: int) -> list[Reading]:
-    """Returns the readings of at most CHART_READINGS snapshots up to epoch `until` (evenly
-    thinned, the newest always among them), oldest first."""
+    """Returns the readings of the chart's snapshots (`chart_epochs`) up to epoch `until`, and
+    of the newest snapshot at or before `until`, oldest first."""
+    chosen = chart_epochs(run)
     kept = [s for s in run.snapshots.kept if s.epoch <= until]
-    if len(kept) > CHART_READINGS:
-        chosen = np.unique(np.round(np.linspace(0, len(kept) - 1, CHART_READINGS)).astype(int))
-        kept = [kept[i] for i in chosen]
+    kept = [s for i, s in enumerate(kept) if s.epoch in chosen or i == len(kept) - 1]
     found = [reading(run, s.epoch) for s in kept]
     return [r for r in found if r is not None]

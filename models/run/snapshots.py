@@ -94,6 +94,10 @@ class Snapshots:
         # the epochs to keep for a run of `_total` epochs, worked out again when the setting changes
         self._total, self._epochs = 0, np.empty(0, dtype=np.int64)
 
+    def planned(self, total: int) -> np.ndarray:
+        """Returns the epochs a run of `total` epochs keeps snapshots of (after epoch 0)."""
+        return self._wanted(total)
+
     def _wanted(self, total: int) -> np.ndarray:
         if self._total != total:  # the epochs setting changed: so does the spread
             self._total, self._epochs = total, snapshot_epochs(total, self.capacity)

@@ -45,9 +45,22 @@ def test_a_playing_run_is_read_at_its_newest_snapshot_a_settled_one_now():
 
 
 def test_the_chart_reads_a_bounded_number_of_snapshots_ending_with_the_newest():
-    """A 10,000-epoch run keeps ~180 snapshots; the chart reads at most CHART_READINGS."""
+    """A 10,000-epoch run keeps ~180 snapshots; the chart reads epoch 0, at most CHART_READINGS
+    of them and the newest."""
     run = Run(QUESTION.with_(depth=0, optimizer="sgd", lr=0.5, epochs=10_000))
     run.advance(10_000)
     found = chart_readings(run, 10_000)
-    assert len(found) <= CHART_READINGS and found[-1].epoch == 10_000
+    assert len(found) <= CHART_READINGS + 2 and found[-1].epoch == 10_000
     assert np.allclose([r.sharpness for r in found], 2.0)  # linear regression: H is constant
+
+
+def test_a_chart_redrawn_as_the_run_goes_reads_a_fixed_set_and_the_newest():
+    """Redrawn after every 100 of 10,000 epochs, the chart reads no more snapshots than its fixed
+    set and the newest snapshot of each redraw (a set thinned anew each time read nearly all)."""
+    run = Run(QUESTION.with_(depth=0, optimizer="sgd", lr=0.5, epochs=10_000))
+    for _ in range(100):
+        run.advance(100)
+        chart_readings(run, run.epoch)
+    read = [key for key in run.track.memos if key[0] == "curvature"]
+    assert len(read) <= CHART_READINGS + 1 + 100
+    assert len(read) < len(run.snapshots.kept)
