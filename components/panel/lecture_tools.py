@@ -33,8 +33,14 @@ def qr_png(url: str) -> bytes:
 
 
 def render_lecture_link(experiment: Experiment) -> None:
-    """Draws the "Make a lecture link" panel: pick what students see, copy or scan the link."""
-    with st.expander("Make a lecture link", icon=":material/school:"):
+    """Draws the "Make a lecture link" panel: pick what students see, copy or scan the link.
+    Its content is drawn only while it is open: the link's code box alone made every student's
+    browser load a 1.5 MB syntax highlighter on opening the page, before the charts drew."""
+    panel = st.expander("Make a lecture link", icon=":material/school:", key="lecture_panel",
+                        on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         shown = st.pills("Controls students see", CONTROLS, selection_mode="multi",
                          default=list(CONTROLS), format_func=LABELS.get, key="lecture_shown")
         autoplay = st.toggle("Start playing when the page opens", value=True,

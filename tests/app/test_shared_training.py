@@ -16,6 +16,7 @@ import pytest
 
 from components.live import shared_training
 from models.engine.trainer import Trainer, chunk_epochs, trainer_for
+from models.experiment import Experiment
 from models.question.presets import PRESETS
 from models.run.run import Run
 from models.run.store import RunStore, Track
@@ -195,3 +196,66 @@ def test_the_store_keeps_within_its_budget_by_dropping_unread_tracks(store):
     gc.collect()
     Run(QUESTION.with_(seed=99), store)
     assert store.nbytes <= store.budget and 0 < len(store) < 40
+
+
+def test_step_replay_speed_reset_and_play_on_a_run_another_session_finished(open_page,
+                                                                          training_calls):
+    """One session plays a link to its end; a second opens it and Steps (one epoch exactly,
+    though the first trained in blocks), replays, changes the speed, resets and plays: it sees
+    the run a lone trainer gives at each point, trains only the one epoch its Step needed
+    between blocks, and the first session's run is unchanged."""
+    link = {"preset": "question", "epochs": "600", "lr": "1e-2"}
+    first = open_page({**link, "play": "1"})
+    first_run = first.session_state["run"]
+    curve = first_run.history.loss.copy()
+    alone = trainer_for(QUESTION.with_(epochs=600, lr=1e-2))
+    expected, _ = alone.run(600)
+    trained = sum(training_calls)
+
+    second = open_page(link)
+    second.button(key="step").click().run()
+    run = second.session_state["run"]
+    assert run.track is first_run.track and run.epoch == 1
+    np.testing.assert_array_equal(run.history.loss, expected[:1, 0])
+    assert sum(training_calls) - trained <= 1  # a frame at epoch 1, trained from epoch 0's state
+
+    second.selectbox(key="speed").set_value(second.selectbox(key="speed").options[-1]).run()
+    assert second.session_state["run"] is run and run.epoch == 1  # the speed is not the run's
+    second.button(key="reset").click().run()
+    assert second.session_state["run"].epoch == 0
+    before = sum(training_calls)
+    second.button(key="play").click().run()
+    run = second.session_state["run"]
+    assert run.epoch == 600 and run.track is first_run.track and sum(training_calls) == before
+    np.testing.assert_array_equal(run.history.loss, expected[:, 0])
+    second.slider(key="replay_epoch").set_value(300).run()
+    assert not second.exception and second.session_state["run"].epoch == 600
+    np.testing.assert_array_equal(first_run.history.loss, curve)
+    assert first_run.epoch == 600
+
+
+def test_hostile_widget_values_put_only_parsed_experiments_in_the_store(store):
+    """Whatever the browser sends, the store's keys are the run identities of valid experiments
+    (a key is made from `Experiment.run_identity()` only): hostile link values are replaced
+    before any run starts."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP, TIMEOUT
+
+    hostile = [{"lr": "1e999"}, {"width": "-3"}, {"x": "1,nan,3", "y": "1,2,3"},
+               {"activation": "__import__('os')"}, {"epochs": "9" * 40}, {"seed": "0x10"},
+               {"depth": "1e9", "optimizer": "evil", "batch": "-1"}]
+    for query in hostile:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        for key, value in {"preset": "question", "play": "1", **query}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, query
+    assert len(store) >= 1
+    for key in store._tracks:
+        identity = key.identity
+        rebuilt = Experiment(points=identity.points, network=identity.network,
+                             seed=identity.seed, seeds=identity.seeds).run_identity()
+        assert rebuilt.points == identity.points and rebuilt.network == identity.network
+        assert all(np.isfinite(identity.points.xs)) and all(np.isfinite(identity.points.ys))
+        assert all(isinstance(c.lr, float) and 0 < c.lr < 10 for c in key.schedule)
