@@ -282,3 +282,35 @@ def guard_widget_states() -> None:
 
     guarded.plateau_guard = True
     SessionState.set_widgets_from_proto = guarded
+
+
+def read_config_without_lock() -> None:
+    """Makes `streamlit.config.get_option` read the parsed options without taking the config's
+    process-wide lock. Idempotent; for every session of this process.
+
+    Streamlit 1.67 takes `config._config_lock` (an RLock) on every `get_option`, and it asks
+    for an option at every message a script sends (`forward_msg_cache.populate_hash_if_needed`)
+    and every st.* call (`metrics_util`). With a class's sessions sending frames from 30
+    threads, the lock and the interpreter's lock hand each other over in a convoy: py-spy put
+    42% of the server's samples inside `get_option`. Once parsed, the options are a dict that
+    is only read, so reading it needs no lock; before that, and for an unknown key, the original
+    function answers (and raises as it does).
+    """
+    from streamlit import config
+
+    original = config.get_option
+    if getattr(original, "plateau_unlocked", False):
+        return
+    if not isinstance(getattr(config, "_config_options", None), dict | type(None)):
+        _warn_once("streamlit.config._config_options", "not a dict")
+        return
+
+    @functools.wraps(original)
+    def get_option(key: str) -> Any:
+        options = config._config_options
+        if options is not None and key in options:
+            return options[key].value
+        return original(key)
+
+    get_option.plateau_unlocked = True
+    config.get_option = get_option

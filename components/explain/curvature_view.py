@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import state as S
 from components.figures.curvature import curvature_figure, curvature_numbers
-from components.live_chart import LiveChart, UpdateBus
+from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.sharpness import Reading, chart_readings, reading, reading_epoch
 from models.run.run import Run
 from models.run.snapshots import Snapshot
@@ -54,8 +54,14 @@ class CurvatureView:
         if run.history.diverged_at is not None:
             epoch = min(epoch, run.snapshots.kept[-1].epoch)
         shown = reading(run, epoch)
-        self.chart.draw(curvature_figure(chart_readings(run, epoch), shown),
-                        curvature_numbers(shown))
+        # The chart's JSON once per track and epoch for every session that shows the run as
+        # it is: built with plotly's subplots, it cost each session ~20 ms a second while playing.
+        def chart() -> tuple[FigureJson, str]:
+            return (figure_json(curvature_figure(chart_readings(run, epoch), shown)),
+                    curvature_numbers(shown))
+
+        self.chart.draw_json(*(chart() if replayed is not None else
+                               run.memo("curvature_chart", epoch, chart)))
         sharp, flat, downhill = self.readouts
         value = "—" if shown is None or shown.sharpness is None else f"{shown.sharpness:.3g}"
         # the number only: the formula does not fit beside it, so it goes in the help

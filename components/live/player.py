@@ -46,6 +46,7 @@ REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a se
 # browser catches up, so the page shows the run late by a fraction of a second, not by more and
 # more (and Streamlit does not drop the session when its queue of 500 fills up).
 MAX_UNSENT = 2
+SMOOTHING = 0.2  # the weight of the newest redraw's cost in the smoothed cost
 MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause waits no longer
 
 
@@ -200,6 +201,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
     block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
+    took: float | None = None  # CPU-seconds a redraw costs, smoothed
     with _one_more_player():
         while not run.finished:
             if waiting():
@@ -215,7 +217,11 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                     spent = clock.cpu()
                     draw(run)
                     drawn = run.epoch
-                    next_draw = now + redraw_interval(_players, clock.cpu() - spent)
+                    # a smoothed cost: one redraw that computed what others then reuse (the
+                    # first at an epoch, the explanation's once a second) is not every redraw's
+                    took = clock.cpu() - spent if took is None else \
+                        (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
+                    next_draw = now + redraw_interval(_players, took)
             if not due and not run.finished:
                 # Ahead of the pace: nap until the next epoch is due or the next redraw.
                 waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]

@@ -7,7 +7,12 @@ from __future__ import annotations
 import streamlit as st
 
 from components import state as S
-from components.streamlit_internals import REJECTED, SENT, guard_widget_states
+from components.streamlit_internals import (
+    REJECTED,
+    SENT,
+    guard_widget_states,
+    read_config_without_lock,
+)
 from models.edges.widgets import SETTING_KEYS, read_widget_values
 from models.experiment import AUTO, Speed
 from models.run.pace import MAX, RUN_SECONDS
@@ -19,8 +24,10 @@ LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "A
           S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
 MAX_WARNINGS = 8
 # Once per process, when the panel is first imported: from then on every session's incoming
-# widget states pass the guard, which keeps what was sent for repair_widget_values to read.
+# widget states pass the guard, which keeps what was sent for repair_widget_values to read; and
+# Streamlit's options are read without its config lock (a class's 30 threads queued on it).
 guard_widget_states()
+read_config_without_lock()
 
 
 def speed_label(speed: Speed) -> str:

@@ -74,7 +74,7 @@ def jump_words(jumped: Jump, edge: Reading | None) -> str:
         f" ({sharpness_words(edge)} at epoch {edge.epoch:,})"
     return (f" The loss had reached {jumped.low:.2e} at epoch {jumped.low_epoch:,} and jumped to "
             f"{jumped.high:.2e} at epoch {jumped.high_epoch:,}: a step too large for the "
-            f"curvature there threw it{why}. A smaller learning rate would have kept it.")
+            f"curvature there threw it{why}. Try a smaller learning rate.")
 
 
 def too_large_words(label: str, trend: Trend, edge: Reading, jumped: Jump | None) -> str:
@@ -93,7 +93,7 @@ def noise_words(label: str, trend: Trend, batch: int, n: int) -> str:
     return (f"**{label}**: each step sees {batch} of the {n} points, so each pulls towards its own "
             f"batch; over the last {trend.width:,} epochs the loss scatters (ln(loss) by "
             f"{trend.spread:.2g} about a fitted change of {trend.change:+.2g}, not a descent "
-            "beyond the noise). A larger batch, or a smaller learning rate, lets it settle.")
+            "beyond the noise). A larger batch, or a smaller learning rate, shrinks this scatter.")
 
 
 def saddle_words(label: str, stood: str, found: Reading) -> str:
@@ -103,7 +103,8 @@ def saddle_words(label: str, stood: str, found: Reading) -> str:
         f"{count} of {found.hessian.parameters} directions"
     return (f"**{label}**: {stood}. The exact curvature at epoch {found.epoch:,} has {ways} in "
             f"which the loss curves down (the steepest: {found.hessian.smallest:.2e}): there is a "
-            "way down, and a run leaves a saddle in time; a larger learning rate leaves it sooner.")
+            "way down, which gradient descent can follow off the saddle, faster at a larger "
+            "learning rate.")
 
 
 def local_minimum_words(label: str, stood: str, found: Reading, gap: str) -> str:

@@ -177,3 +177,41 @@ def test_a_fragment_rerun_waits_for_the_running_script_and_is_seen_waiting(monke
     requests.request_rerun(RerunData(fragment_id_queue=["live"]))
     assert requests.on_scriptrunner_yield() is None  # Streamlit itself would run on
     assert internals.rerun_waiting() is True
+
+
+def test_options_are_read_without_the_config_lock_and_give_the_same_values():
+    """Streamlit 1.67 takes its config lock on every get_option (the reason for the patch);
+    after `read_config_without_lock`, a thread holding that lock does not stop another from
+    reading an option, and every option reads as the original function gives it."""
+    import threading
+
+    from streamlit import config
+
+    assert "_config_lock" in inspect.getsource(config.get_option.__wrapped__
+                                               if hasattr(config.get_option, "__wrapped__")
+                                               else config.get_option)
+    original = getattr(config.get_option, "__wrapped__", config.get_option)
+    internals.read_config_without_lock()
+    internals.read_config_without_lock()  # idempotent
+    keys = ["global.minCachedMessageSize", "browser.gatherUsageStats", "server.headless",
+            "runner.postScriptGC", "client.showErrorDetails"]
+    assert [config.get_option(k) for k in keys] == [original(k) for k in keys]
+    read: list[object] = []
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with config._config_lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    reader = threading.Thread(target=lambda: read.append(config.get_option(keys[0])))
+    reader.start()
+    reader.join(10)
+    read_while_held = list(read)  # a reader that waited on the lock has read nothing yet
+    release.set()
+    holder.join(10)
+    reader.join(10)
+    assert read_while_held == [original(keys[0])]
