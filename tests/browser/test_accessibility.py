@@ -73,13 +73,14 @@ _CHART_WORDS = """() => [...document.querySelectorAll('.plateau-live-chart')].ma
 
 
 def test_every_chart_is_a_figure_described_by_its_current_numbers(new_page):
-    """Each live chart is role="figure" with a name and a description holding its numbers; the loss
-    chart's follows the run to its last epoch and the Loss readout."""
+    """Each live chart (loss, fit, gradient norm, hidden units, curvature) is role="figure" with a
+    name and a description holding its numbers; the loss chart's follows the run to its last
+    epoch and the Loss readout."""
     page = new_page("/?preset=relu&epochs=600")
     page.get_by_text(re.compile(r"Ready · 0/600")).first.wait_for()
     page.wait_for_function("""() => { const charts = [...document.querySelectorAll(
         '.plateau-live-chart[aria-describedby]')];
-      return charts.length === 4 && charts.every(d => document.getElementById(
+      return charts.length === 5 && charts.every(d => document.getElementById(
         d.getAttribute('aria-describedby')).textContent); }""")
     before = {c["label"]: c["words"] for c in page.evaluate(_CHART_WORDS)}
     page.locator(".st-key-play button").first.click()
@@ -88,7 +89,7 @@ def test_every_chart_is_a_figure_described_by_its_current_numbers(new_page):
         .some(d => /Epoch 600 of 600/.test(document.getElementById(
             d.getAttribute('aria-describedby')).textContent))""")
     charts = page.evaluate(_CHART_WORDS)
-    assert len(charts) == 4 and all(c["role"] == "figure" and c["label"] and re.search(r"\d", c["words"])
+    assert len(charts) == 5 and all(c["role"] == "figure" and c["label"] and re.search(r"\d", c["words"])
                                     for c in charts), charts
     words = {c["label"]: c["words"] for c in charts}
     loss = next(w for w in words.values() if w.startswith("Epoch 600 of 600"))
