@@ -7,8 +7,10 @@ their own is 30 runs, which stepped together cost a few runs' time instead of 30
 
 Who can train together (`kind`): one architecture (layer sizes, activation, biases), one
 initialisation family (Keras's conventions change Adam's epsilon and RMSprop), the same number
-of points, batch size and optimizer, and a block of the same length. Each member keeps its own
-points, seeds, shuffles, learning rate and optimizer state (Adam's step count included).
+of points, batch size and optimizer. Blocks of different lengths (runs at different epochs stop
+at different snapshot epochs) train together as far as they all go, then the longer ones on.
+Each member keeps its own points, seeds, shuffles, learning rate and optimizer state (Adam's
+step count included).
 
 Exactness: in `train_epochs` every number of network k depends on network k alone, and the
 matrix products compute each network's product on its own. Elementwise kernels do not always:
@@ -29,6 +31,7 @@ closes holds up nobody: a trainer waits at most for the pass in progress and its
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -42,6 +45,11 @@ from models.engine.trainer import Trainer, train_epochs
 # Hidden activations whose forward and derivative kernels compute each element the same way in
 # any position of a tensor (comparisons, products, and functions that map the tail as vectors).
 EXACT_ACTIVATIONS = frozenset({"linear", "relu", "leaky_relu", "tanh", "sin", "square"})
+# How long a pass waits for the trainers of its leader's last pass to ask again (seconds): runs
+# that trained together stay at the same epochs and ask for the same blocks, but each first
+# records its block (and the page draws it), one after another in one process. Past it, the
+# pass goes with whoever asked.
+WINDOW = 0.02
 
 Result = tuple[np.ndarray, np.ndarray]
 
@@ -130,36 +138,58 @@ class Cohorts:
     """A process's cohorts; `train` changes the trainer it is given (and, while it leads, the
     trainers of others asking at the same time)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, window: float = WINDOW) -> None:
+        self.window = window
+        self._changed = threading.Condition()
         self._queues: dict[tuple, list[_Request]] = {}
         self._training: set[tuple] = set()
+        self._mates: dict[int, frozenset[int]] = {}  # id(trainer) -> ids of its last pass
         self.passes = 0  # passes run, and trainers trained in them: the mean cohort's size
         self.members = 0
 
     def train(self, trainer: Trainer, epochs: int) -> Result:
         """Returns (losses, gradient norms) of `epochs` more epochs of the trainer, trained in
-        place, with whoever of its kind asks meanwhile; exactly what `trainer.run` returns."""
+        place, with whoever of its kind asks for as many meanwhile; exactly what
+        `trainer.run(epochs)` returns."""
         what = kind(trainer)
-        if what is None:
+        if what is None or epochs <= 0:
             return trainer.run(epochs)
         what = (what, epochs)
         request = _Request(trainer)
-        with self._lock:
+        with self._changed:
             self._queues.setdefault(what, []).append(request)
             request.lead = what not in self._training
             self._training.add(what)
+            self._changed.notify_all()
         if not request.lead:
             request.done.wait()  # set by the pass that trained it, or with the lead
         if request.lead:
-            self._lead(what)
+            self._lead(what, request)
         if request.error is not None:
             raise request.error
         return request.result  # type: ignore[return-value]
 
-    def _lead(self, what: tuple) -> None:
-        with self._lock:
+    def _gather(self, what: tuple, leader: _Request) -> list[_Request]:
+        """Returns the cohort of a pass: everyone queued for it, once the leader's mates of
+        its last pass have queued too or the window has passed (a mate that paused, closed or
+        went on to another block holds the pass up once, for at most the window)."""
+        mates = self._mates.get(id(leader.trainer), frozenset())
+        deadline = time.monotonic() + self.window
+        with self._changed:
+            while True:
+                queued = {id(r.trainer) for r in self._queues[what]}
+                left = deadline - time.monotonic()
+                if mates <= queued or left <= 0:
+                    break
+                self._changed.wait(left)
             cohort = self._queues.pop(what)
+            ids = frozenset(id(r.trainer) for r in cohort)
+            for r in cohort:
+                self._mates[id(r.trainer)] = ids if len(cohort) > 1 else frozenset()
+        return cohort
+
+    def _lead(self, what: tuple, leader: _Request) -> None:
+        cohort = self._gather(what, leader)
         try:
             if len(cohort) == 1:
                 cohort[0].result = cohort[0].trainer.run(what[1])
@@ -171,7 +201,7 @@ class Cohorts:
             for r in cohort:
                 r.error = error
         finally:
-            with self._lock:
+            with self._changed:
                 self.passes += 1
                 self.members += len(cohort)
                 waiting = self._queues.get(what)

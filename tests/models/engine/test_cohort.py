@@ -162,3 +162,10 @@ def test_a_trainer_of_no_kind_trains_alone():
     trainer, alone = trainer_for(experiment), trainer_for(experiment)
     assert_same(trainer, alone, cohorts.train(trainer, 10), alone.run(10))
     assert cohorts.passes == 0
+
+
+def test_a_mate_that_never_asks_again_holds_a_pass_up_for_the_window_only():
+    cohorts = Cohorts(window=0.01)
+    trainer, alone = trainer_for(QUESTION), trainer_for(QUESTION)
+    cohorts._mates[id(trainer)] = frozenset({id(trainer), id(alone)})  # alone never asks
+    assert_same(trainer, alone, cohorts.train(trainer, 5), alone.run(5))
