@@ -49,7 +49,7 @@ EXACT_ACTIVATIONS = frozenset({"linear", "relu", "leaky_relu", "tanh", "sin", "s
 # that trained together stay at the same epochs and ask for the same blocks, but each first
 # records its block (and the page draws it), one after another in one process. Past it, the
 # pass goes with whoever asked.
-WINDOW = 0.02
+WINDOW = 0.05
 
 Result = tuple[np.ndarray, np.ndarray]
 
