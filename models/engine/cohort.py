@@ -7,8 +7,8 @@ their own is 30 runs, which stepped together cost a few runs' time instead of 30
 
 Who can train together (`kind`): one architecture (layer sizes, activation, biases), one
 initialisation family (Keras's conventions change Adam's epsilon and RMSprop), the same number
-of points, batch size and optimizer. Blocks of different lengths (runs at different epochs stop
-at different snapshot epochs) train together as far as they all go, then the longer ones on.
+of points, batch size and optimizer, and blocks of one length (cutting a pass where its shorter
+blocks end cost more than it saved: 9.1 CPU-s against 5.4 for 30 runs trained alone).
 Each member keeps its own points, seeds, shuffles, learning rate and optimizer state (Adam's
 step count included).
 
@@ -23,15 +23,17 @@ parts). Networks of a diverged member keep training to the block's end, as they 
 
 How: a group commit, per kind. A trainer asking for a block queues; if no pass of its kind is
 running it leads: it takes everyone queued, trains them in one pass (a lone one with
-`Trainer.run`, as always), and hands the lead to the first who queued meanwhile. Nobody waits
-for a trainer that has not asked yet (no window, no timeout), so a session that pauses or
-closes holds up nobody: a trainer waits at most for the pass in progress and its own.
+`Trainer.run`, as always), and hands the lead to the first who queued meanwhile. A leader waits
+at most WINDOW for the trainers of its last pass to ask again (they record and draw their
+blocks one after another); a session that pauses or closes holds a pass up once, for at most
+that long, and a lone trainer waits for nobody.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -143,7 +145,9 @@ class Cohorts:
         self._changed = threading.Condition()
         self._queues: dict[tuple, list[_Request]] = {}
         self._training: set[tuple] = set()
-        self._mates: dict[int, frozenset[int]] = {}  # id(trainer) -> ids of its last pass
+        # trainer -> ids of the trainers of its last pass (gone with the trainer)
+        self._mates: weakref.WeakKeyDictionary[Trainer, frozenset[int]] = \
+            weakref.WeakKeyDictionary()
         self.passes = 0  # passes run, and trainers trained in them: the mean cohort's size
         self.members = 0
 
@@ -173,7 +177,7 @@ class Cohorts:
         """Returns the cohort of a pass: everyone queued for it, once the leader's mates of
         its last pass have queued too or the window has passed (a mate that paused, closed or
         went on to another block holds the pass up once, for at most the window)."""
-        mates = self._mates.get(id(leader.trainer), frozenset())
+        mates = self._mates.get(leader.trainer, frozenset())
         deadline = time.monotonic() + self.window
         with self._changed:
             while True:
@@ -185,7 +189,7 @@ class Cohorts:
             cohort = self._queues.pop(what)
             ids = frozenset(id(r.trainer) for r in cohort)
             for r in cohort:
-                self._mates[id(r.trainer)] = ids if len(cohort) > 1 else frozenset()
+                self._mates[r.trainer] = ids if len(cohort) > 1 else frozenset()
         return cohort
 
     def _lead(self, what: tuple, leader: _Request) -> None:

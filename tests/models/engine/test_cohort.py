@@ -167,5 +167,5 @@ def test_a_trainer_of_no_kind_trains_alone():
 def test_a_mate_that_never_asks_again_holds_a_pass_up_for_the_window_only():
     cohorts = Cohorts(window=0.01)
     trainer, alone = trainer_for(QUESTION), trainer_for(QUESTION)
-    cohorts._mates[id(trainer)] = frozenset({id(trainer), id(alone)})  # alone never asks
+    cohorts._mates[trainer] = frozenset({id(trainer), id(alone)})  # alone never asks
     assert_same(trainer, alone, cohorts.train(trainer, 5), alone.run(5))
