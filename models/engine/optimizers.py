@@ -44,7 +44,13 @@ OPTIMIZERS = {
 class FlatOptimizer:
     """Holds one optimizer's state for a flat buffer; `step` changes theta in place."""
 
-    def __init__(self, name: str, theta: Tensor, keras: bool = False):
+    def __init__(self, name: str, theta: Tensor, keras: bool = False,
+                 parts: tuple[int, ...] | None = None):
+        """`parts`, when given, are the sizes theta splits into, in order: the fused kernels then
+        step each part as a tensor of its own, so a part's numbers are exactly those of a
+        buffer of that part alone (the kernels' vector lanes and scalar tail depend on where an
+        element sits in its tensor; models/engine/cohort.py steps several runs' buffers in one
+        call)."""
         if name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {name!r}")
         self.name = name
@@ -55,6 +61,23 @@ class FlatOptimizer:
         self.m = torch.zeros_like(theta) if name in ("adam", "momentum") else None
         self.v = torch.zeros_like(theta) if name in ("adam", "rmsprop") else None
         self._denominator = torch.empty_like(theta) if name == "rmsprop" else None
+        self.parts = parts
+        self._lists: tuple[Tensor, Tensor, list[list[Tensor]]] | None = None
+
+    def _split(self, theta: Tensor, grad: Tensor) -> list[list[Tensor]]:
+        """Returns the fused kernels' tensor lists [thetas, grads, ms, vs, steps] (ms, vs empty
+        when there is no such state): one tensor each, or one per part, every part at the same
+        step count."""
+        if self._lists is not None and self._lists[0] is theta and self._lists[1] is grad:
+            return self._lists[2]
+        buffers = [theta, grad, self.m, self.v]
+        if self.parts is None:
+            lists = [[b] if b is not None else [] for b in buffers]
+        else:
+            lists = [list(b.split(self.parts)) if b is not None else [] for b in buffers]
+        lists.append([self._step_tensor] * len(lists[0]))
+        self._lists = (theta, grad, lists)
+        return lists
 
     @property
     def t(self) -> int:
@@ -73,7 +96,8 @@ class FlatOptimizer:
             theta.add_(grad, alpha=-lr)
         elif self.name == "momentum":
             # torch: buf = mu*buf + g (the first step copies g, which is the same from zeros)
-            torch._fused_sgd_([theta], [grad], [self.m], weight_decay=0.0, momentum=MOMENTUM,
+            thetas, grads, ms, _, _ = self._split(theta, grad)
+            torch._fused_sgd_(thetas, grads, ms, weight_decay=0.0, momentum=MOMENTUM,
                               lr=lr, dampening=0.0, nesterov=False, maximize=False,
                               is_first_step=False)
         elif self.name == "rmsprop" and self.keras:
@@ -89,7 +113,8 @@ class FlatOptimizer:
             eps = TORCH_ADAM_EPS
             if self.keras:
                 eps = KERAS_ADAM_EPS / math.sqrt(1.0 - BETA2**self._steps)
-            torch._fused_adam_([theta], [grad], [self.m], [self.v], [], [self._step_tensor], lr=lr,
+            thetas, grads, ms, vs, steps = self._split(theta, grad)
+            torch._fused_adam_(thetas, grads, ms, vs, [], steps, lr=lr,
                                beta1=BETA1, beta2=BETA2, weight_decay=0.0, eps=eps,
                                amsgrad=False, maximize=False)
 

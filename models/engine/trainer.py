@@ -8,6 +8,8 @@ losses; `snapshot`/`restore` let a cache hand a run's state from one session to 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
@@ -39,6 +41,51 @@ def shuffle_orders(generators: list[torch.Generator], epochs: int, n: int) -> to
     draws = torch.stack([torch.rand(epochs, n, generator=g, dtype=DTYPE) for g in generators],
                         dim=1)
     return draws.argsort(dim=-1, stable=True)
+
+
+def train_epochs(net: MLPBatch, x: torch.Tensor, y: torch.Tensor, batch: int,
+                 shufflers: list[torch.Generator], step: Callable[[], None],
+                 epochs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Returns each epoch's loss and its last batch's squared gradient norm, each (epochs, K),
+    after training the K networks of `net` (changed in place) on their points x, y (K, n, 1)
+    in batches of `batch`, shuffled by each network's generator, with `step()` updating
+    net.theta from net.grad after each batch. Every number of network k depends on network k
+    alone (its row of x and y, its generator), so networks of different runs can be trained
+    in one pass (models/engine/cohort.py)."""
+    k, n = net.k, x.shape[1]
+    # Each step writes its sums of squared errors and squared gradient norms, (K, 1, 1),
+    # into its own row; they become means and norms once, after the loop.
+    sse = torch.zeros(epochs, k, dtype=DTYPE)
+    grad_sq = torch.empty(epochs, k, dtype=DTYPE)
+    sse_rows, grad_sq_rows = sse.view(epochs, k, 1, 1).unbind(0), \
+        grad_sq.view(epochs, k, 1, 1).unbind(0)
+    grad_row, grad_column = net.grad.view(k, 1, -1), net.grad.view(k, -1, 1)
+    if batch >= n:
+        work = net.workspace(n)
+        work.load(x, y)
+        backprop = work.backprop
+        for e in range(epochs):
+            backprop(sse_rows[e])
+            torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+            step()
+    else:
+        batch_sse = torch.empty(k, 1, 1, dtype=DTYPE)
+        for first in range(0, epochs, SHUFFLE_BLOCK):
+            block = min(SHUFFLE_BLOCK, epochs - first)
+            index = shuffle_orders(shufflers, block, n).unsqueeze(-1)  # (E, K, n, 1)
+            xs = torch.gather(x.expand(block, -1, -1, -1), 2, index)
+            ys = torch.gather(y.expand(block, -1, -1, -1), 2, index)
+            for e in range(first, first + block):
+                x_e, y_e = xs[e - first], ys[e - first]
+                for start in range(0, n, batch):
+                    work = net.workspace(min(batch, n - start))
+                    work.load(x_e[:, start:start + batch], y_e[:, start:start + batch])
+                    work.backprop(batch_sse)
+                    sse_rows[e].add_(batch_sse)
+                    step()
+                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])  # of the last batch
+    # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
+    return sse.div_(n), grad_sq
 
 
 class Trainer:
@@ -82,41 +129,18 @@ class Trainer:
         Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
         run stops, `diverged` is set, and only the epochs before it are returned.
         """
-        k, net = self.net.k, self.net
-        # Each step writes its sums of squared errors and squared gradient norms, (K, 1, 1),
-        # into its own row; they become means and norms once, after the loop.
-        sse = torch.zeros(epochs, k, dtype=DTYPE)
-        grad_sq = torch.empty(epochs, k, dtype=DTYPE)
-        sse_rows, grad_sq_rows = sse.view(epochs, k, 1, 1).unbind(0), \
-            grad_sq.view(epochs, k, 1, 1).unbind(0)
-        grad_row, grad_column = net.grad.view(k, 1, -1), net.grad.view(k, -1, 1)
-        theta, grad, step, lr = net.theta, net.grad, self.optimizer.step, self.lr
-        if self.batch >= self.n:
-            work = net.workspace(self.n)
-            work.load(self.x, self.y)
-            backprop = work.backprop
-            for e in range(epochs):
-                backprop(sse_rows[e])
-                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
-                step(theta, grad, lr)
-        else:
-            batch_sse = torch.empty(k, 1, 1, dtype=DTYPE)
-            for first in range(0, epochs, SHUFFLE_BLOCK):
-                block = min(SHUFFLE_BLOCK, epochs - first)
-                index = shuffle_orders(self.shufflers, block, self.n).unsqueeze(-1)  # (E, K, n, 1)
-                xs = torch.gather(self.x.expand(block, -1, -1, -1), 2, index)
-                ys = torch.gather(self.y.expand(block, -1, -1, -1), 2, index)
-                for e in range(first, first + block):
-                    x, y = xs[e - first], ys[e - first]
-                    for start in range(0, self.n, self.batch):
-                        work = net.workspace(min(self.batch, self.n - start))
-                        work.load(x[:, start:start + self.batch], y[:, start:start + self.batch])
-                        work.backprop(batch_sse)
-                        sse_rows[e].add_(batch_sse)
-                        step(theta, grad, lr)
-                    torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])  # of the last batch
-        # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
-        losses = sse.div_(self.n)
+        net = self.net
+        step = partial(self.optimizer.step, net.theta, net.grad, self.lr)
+        losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, step,
+                                       epochs)
+        return self.finish(losses, grad_sq)
+
+    def finish(self, losses: torch.Tensor, grad_sq: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (losses, gradient norms) up to the first epoch any network diverged, from a
+        block of epochs trained on this trainer's networks (`train_epochs`' (epochs, K) losses
+        and squared norms, taken square roots of in place); moves `epoch` on, sets `diverged`.
+        The networks stay where the whole block left them, diverged or not."""
+        epochs = losses.shape[0]
         finite = torch.isfinite(losses).all(dim=1)
         done = epochs if bool(finite.all()) else int(torch.argmin(finite.to(torch.int8)))
         self.diverged = done < epochs

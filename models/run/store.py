@@ -26,6 +26,7 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
+from models.engine.cohort import Cohorts
 from models.engine.trainer import Trainer, chunk_epochs
 from models.experiment import RunIdentity
 from models.run.history import History
@@ -63,8 +64,21 @@ MAX_MEMO = 4_096  # readings kept per track; the oldest go first
 Compute = Callable[[Trainer, int], tuple[np.ndarray, np.ndarray]]
 
 
+# The process's cohorts: tracks of different sessions that ask for a block of one kind at the
+# same time (30 students each on a seed of their own) train in one batched pass.
+COHORTS = Cohorts()
+
+
 def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Trains `epochs` epochs in place and returns their (losses, gradient norms)."""
+    """Trains `epochs` epochs in place and returns their (losses, gradient norms): together with
+    the tracks of other sessions asking meanwhile (models/engine/cohort.py), with the numbers
+    the trainer gives alone."""
+    return COHORTS.train(trainer, epochs)
+
+
+def train_alone(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trains `epochs` epochs in place, never with other tracks; returns (losses, gradient
+    norms). What `train` did before cohorts: benchmarks/cohort.py compares the two."""
     return trainer.run(epochs)
 
 
