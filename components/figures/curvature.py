@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components import palette as P
+from components.figures.charts import decade_step
 from models.analysis.sharpness import Reading
 
 # The spectrum's three kinds of direction, each a colour and a marker (told apart without colour)
@@ -43,7 +44,12 @@ def curvature_figure(readings: list[Reading], shown: Reading | None) -> go.Figur
         figure.add_scatter(x=[readings[0].epoch, readings[-1].epoch], y=[threshold, threshold],
                            mode="lines", name=f"threshold {readings[-1].formula} = {threshold:.3g}",
                            line=dict(color=P.FLOOR, dash=P.FLOOR_DASH), row=1, col=1)
-    figure.update_yaxes(type="log", title_text="curvature", row=1, col=1)
+    # Every tick a power of ten with its exponent (a bare "5" or "2" between decades read as a
+    # curvature of 5 or 2), at most about eight of them.
+    shown_values = np.array([r.sharpness for r in known] + [-r.hessian.smallest for r in down]
+                            + ([threshold] if threshold is not None else []), dtype=float)
+    figure.update_yaxes(type="log", title_text="curvature", exponentformat="e",
+                        dtick=decade_step(shown_values), row=1, col=1)
     figure.update_xaxes(title_text="epoch", row=1, col=1)
     if shown is not None and shown.hessian.exact:
         eigen, tolerance = shown.hessian.eigenvalues, shown.hessian.tolerance

@@ -10,6 +10,7 @@ from components import state as S
 from components.streamlit_internals import (
     REJECTED,
     SENT,
+    browser_connected,
     guard_widget_states,
     read_config_without_lock,
 )
@@ -24,10 +25,8 @@ LABELS = {S.DEPTH: "Hidden layers", S.WIDTH: "Units per hidden layer", S.ACT: "A
           S.SEED: "Seed", S.SEEDS: "Seeds trained together", S.SPEED: "Speed"}
 MAX_WARNINGS = 8
 # Once per process, when the panel is first imported: from then on every session's incoming
-# widget states pass the guard, which keeps what was sent for repair_widget_values to read; and
-# Streamlit's options are read without its config lock (a class's 30 threads queued on it).
+# widget states pass the guard, which keeps what was sent for repair_widget_values to read.
 guard_widget_states()
-read_config_without_lock()
 
 
 def speed_label(speed: Speed) -> str:
@@ -50,6 +49,8 @@ def repair_widget_values() -> None:
     parsed from what the browser sent as a link value is (models/edges/widgets.py), and keeps a
     warning for each value replaced and each widget state Streamlit could not read. Call it
     once a script run, before any setting's widget is drawn."""
+    if browser_connected():  # not under AppTest, which swaps options of its own in and out
+        read_config_without_lock()  # once per process: a class's threads queued on its lock
     sent = st.session_state.pop(SENT, None)
     rejected = st.session_state.pop(REJECTED, [])
     readings = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}
