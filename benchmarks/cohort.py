@@ -27,7 +27,7 @@ from models.engine.trainer import chunk_epochs
 from models.experiment import QUESTION
 from models.run.pace import MAX, block_end, block_epochs
 from models.run.run import Compute, Run, RunStore
-from models.run.store import train_alone
+from models.run.track import train_alone
 
 
 def _busy(seconds: float) -> None:

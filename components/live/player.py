@@ -37,7 +37,7 @@ from models.engine.trainer import chunk_epochs
 from models.experiment import Experiment
 from models.run.pace import MAX, Pacer, block_end, block_epochs, epochs_per_second
 from models.run.run import Compute, Run
-from models.run.store import train
+from models.run.track import train
 
 REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
 # time a redraw itself takes
@@ -68,6 +68,42 @@ def _one_more_player() -> Iterator[None]:
     finally:  # also when a rerun stops the loop
         with _players_lock:
             _players -= 1
+
+
+class FrameCost:
+    """What a redraw costs this process, measured over about a second: the redrawing threads'
+    CPU plus the CPU of the server's own thread, which serialises and sends every message (a
+    redraw's larger share once many sessions play); `count` changes it."""
+
+    def __init__(self, server_cpu: Callable[[], float], now: Callable[[], float] = time.monotonic,
+                 window: float = 1.0) -> None:
+        self._server_cpu, self._now, self._window = server_cpu, now, window
+        self._lock = threading.Lock()
+        self._since, self._server_since = now(), server_cpu()
+        self._frames, self._drawing = 0, 0.0
+        self.cost = 0.0  # CPU-seconds a redraw, over the last whole window (0 before one)
+
+    def count(self, drawing: float) -> None:
+        """Counts one redraw that took `drawing` CPU-seconds of its own thread."""
+        with self._lock:
+            self._frames += 1
+            self._drawing += drawing
+            if self._now() - self._since >= self._window:
+                server = self._server_cpu()
+                self.cost = (self._drawing + server - self._server_since) / self._frames
+                self._since, self._server_since = self._now(), server
+                self._frames, self._drawing = 0, 0.0
+
+
+def _server_thread_cpu() -> float:
+    # The main thread runs Streamlit's event loop: the websockets, the health endpoint.
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+    except (AttributeError, OSError):  # not on this platform: the redraws' own cost only
+        return 0.0
+
+
+_frame_cost = FrameCost(_server_thread_cpu)
 
 
 def redraw_interval(players: int, took: float) -> float:
@@ -193,11 +229,14 @@ def _checkpoint() -> None:
 def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock = Clock(),
               compute: Compute = train, behind: Callable[[], bool] = _browser_behind,
               checkpoint: Callable[[], None] = _checkpoint,
-              waiting: Callable[[], bool] = rerun_waiting) -> bool:
+              waiting: Callable[[], bool] = rerun_waiting,
+              frame_cost: FrameCost | None = None) -> bool:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
     every REDRAW_EVERY seconds until it finishes (True), or until a rerun is `waiting` for this
     run to end (False: Pause or Step was pressed); changes the run. Never draws while the
-    browser is `behind`, except the last epoch, which is always drawn."""
+    browser is `behind`, except the last epoch, which is always drawn. `frame_cost` is what a
+    redraw costs the process (the process's own meter by default)."""
+    frame_cost = _frame_cost if frame_cost is None else frame_cost
     block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
@@ -221,7 +260,8 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                     # first at an epoch, the explanation's once a second) is not every redraw's
                     took = clock.cpu() - spent if took is None else \
                         (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
-                    next_draw = now + redraw_interval(_players, took)
+                    frame_cost.count(clock.cpu() - spent)
+                    next_draw = now + redraw_interval(_players, max(took, frame_cost.cost))
             if not due and not run.finished:
                 # Ahead of the pace: nap until the next epoch is due or the next redraw.
                 waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]

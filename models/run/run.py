@@ -20,7 +20,8 @@ from models.experiment import Experiment
 from models.numbers import number_text
 from models.run.history import Event, HistoryView
 from models.run.snapshots import Snapshot, Snapshots, networks
-from models.run.store import Change, Compute, LinePoint, RunStore, Track, TrackKey, train
+from models.run.store import RunStore
+from models.run.track import Change, Compute, LinePoint, Track, TrackKey, train
 
 __all__ = ["Change", "Compute", "LinePoint", "Run", "RunStore"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY, play_loop
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, FrameCost, play_loop
 from models.engine.trainer import Trainer
 from models.question.presets import PRESETS
 from models.run.pace import AUTO, epochs_per_second
@@ -105,5 +105,20 @@ def test_the_loop_ends_its_run_when_a_rerun_waits_and_leaves_the_run_where_it_wa
     run = Run(QUESTION.with_(epochs=1_000))
     asked = iter([False] * 5 + [True])
     finished = play_loop(run, lambda r: None, 1_000.0, clock.clock(), behind=lambda: False,
-                         checkpoint=lambda: None, waiting=lambda: next(asked))
+                         checkpoint=lambda: None, waiting=lambda: next(asked),
+                         frame_cost=FrameCost(lambda: 0.0, clock.now))
     assert finished is False and 0 < run.epoch < 1_000 and not run.finished
+
+
+def test_a_redraw_costs_its_own_cpu_and_the_servers_sending_per_frame():
+    """The meter divides the redraws' own CPU and the server thread's over the frames of a
+    whole window: 11 redraws of 1 ms while the server spent 20 ms sending cost 31/11 ms each."""
+    clock, server = FakeClock(), [0.0]
+    meter = FrameCost(lambda: server[0], clock.now, window=1.0)
+    for _ in range(10):
+        meter.count(0.001)
+        server[0] += 0.002
+    assert meter.cost == 0.0  # the first window is not over yet
+    clock.pass_time(1.0)
+    meter.count(0.001)
+    assert meter.cost == pytest.approx((11 * 0.001 + 0.020) / 11)

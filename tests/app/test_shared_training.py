@@ -19,7 +19,8 @@ from models.engine.trainer import Trainer, chunk_epochs, trainer_for
 from models.experiment import Experiment
 from models.question.presets import PRESETS
 from models.run.run import Run
-from models.run.store import RunStore, Track
+from models.run.store import RunStore
+from models.run.track import Track
 
 QUESTION = PRESETS["question"].experiment
 LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # several chunks of the live loop

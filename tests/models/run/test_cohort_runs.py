@@ -7,7 +7,7 @@ import numpy as np
 
 from models.experiment import QUESTION
 from models.run.run import Run, RunStore
-from models.run.store import COHORTS, train_alone
+from models.run.track import COHORTS, train_alone
 
 
 def test_runs_played_at_once_are_bitwise_the_runs_played_alone():
