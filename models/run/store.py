@@ -12,6 +12,7 @@ first; a track that is read is never dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 
@@ -76,9 +77,11 @@ class RunStore:
         track.initial_layers = parent.initial_layers
         with parent.lock:  # the parent's records up to the fork are this track's too
             n = at
+            losses = parent.frame_at(at).losses  # the fork's first frame has the same networks
+            track.frames[-1] = dataclasses.replace(track.frames[-1], losses=losses)
             track.history = History(capacity=max(n, 1))
             track.history.append_rows(parent.history.stats[:n])
-            track.history.last_losses = parent.frame_at(at).losses
+            track.history.last_losses = losses
             track.snapshots.kept = [s for s in parent.snapshots.kept if s.epoch <= at]
             track.frames = [f for f in parent.frames if f.epoch < at] + track.frames
             track.frame_bytes = sum(f.nbytes for f in track.frames)

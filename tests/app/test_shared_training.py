@@ -260,3 +260,18 @@ def test_hostile_widget_values_put_only_parsed_experiments_in_the_store(store):
         assert rebuilt.points == identity.points and rebuilt.network == identity.network
         assert all(np.isfinite(identity.points.xs)) and all(np.isfinite(identity.points.ys))
         assert all(isinstance(c.lr, float) and 0 < c.lr < 10 for c in key.schedule)
+
+
+def test_a_learning_rate_changed_while_paused_keeps_the_seeds_losses_at_the_fork(store):
+    """Paused at epoch 3 of a ReLU run of 4 seeds, the lr changes: the run reads its new track at
+    epoch 3, whose frame keeps every seed's loss there (the Seeds and hidden-units readouts read
+    them), equal to the track it forked from."""
+    experiment = PRESETS["relu"].experiment.with_(seeds=4)
+    run = Run(experiment, store)
+    for _ in range(3):
+        run.advance(1)
+    before = run.history.last_losses.copy()
+    run.update(experiment.with_(lr=experiment.training.lr / 10))
+    assert run.epoch == 3 and run.history.count == 3
+    np.testing.assert_array_equal(run.history.last_losses, before)
+    np.testing.assert_array_equal(run.frame.losses, before)
