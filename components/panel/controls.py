@@ -105,7 +105,8 @@ def _stable_lr_note(network: ex.Network, optimizer: str, lr: float) -> None:
                f"{formula} = {largest:.3g}")
     if lr > largest:
         st.warning(f"lr {number_text(lr)} is above {largest:.3g}: the first steps overshoot "
-                   "along the sharpest direction and the loss grows.", icon=":material/warning:")
+                   "along the sharpest direction, and the loss may climb or diverge.",
+                   icon=":material/warning:")
 
 
 def render_training_controls(network: ex.Network | None = None) -> tuple[ex.Training, int, int]:
