@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import state as S
+from components.explain.explanation import once
 from components.figures.curvature import curvature_figure, curvature_numbers
 from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.sharpness import Reading, chart_readings, reading, reading_epoch
@@ -60,8 +61,7 @@ class CurvatureView:
             return (figure_json(curvature_figure(chart_readings(run, epoch), shown)),
                     curvature_numbers(shown))
 
-        self.chart.draw_json(*(chart() if replayed is not None else
-                               run.memo("curvature_chart", epoch, chart)))
+        self.chart.draw_json(*once(run, replayed, "curvature_chart", epoch, chart))
         sharp, flat, downhill = self.readouts
         value = "—" if shown is None or shown.sharpness is None else f"{shown.sharpness:.3g}"
         # the number only: the formula does not fit beside it, so it goes in the help

@@ -8,7 +8,8 @@ words, what the student is looking at right now.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
@@ -40,6 +41,14 @@ from models.analysis.theory import (
 )
 from models.run.run import LinePoint, Run
 from models.run.snapshots import Snapshot
+
+T = TypeVar("T")
+
+
+def once(run: Run, replayed: Snapshot | None, name: str, epoch: int, compute: Callable[[], T]) -> T:
+    """Returns compute(): once per track and `epoch` for every session that shows the run as it
+    is (`Run.memo`), or for this session alone while it replays a snapshot."""
+    return compute() if replayed is not None else run.memo(name, epoch, compute)
 
 
 def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | None:

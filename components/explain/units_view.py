@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from components.explain.explanation import once
 from components.explain.search import render_search
 from components.figures.charts import prediction_grid
 from components.figures.descriptions import units_numbers
@@ -67,8 +68,7 @@ class UnitsView:
                     unit_readout(units))
 
         # once per track and epoch for every session showing the run as it is
-        figure, words, readout = compute() if replayed is not None else \
-            run.memo("units", run.epoch, compute)
+        figure, words, readout = once(run, replayed, "units", run.epoch, compute)
         self.chart.draw_json(figure, words)
         if readout:
             label, value = readout

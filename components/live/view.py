@@ -172,11 +172,6 @@ class LiveView:
                      fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line),
                      plateaus, label, narrative)
 
-    def _shared(self, run: Run, name: str, compute):
-        """Returns compute(), computed once per track and epoch for every session that shows
-        the run as it is (not replayed)."""
-        return compute() if self.replayed is not None else run.memo(name, run.epoch, compute)
-
     def _draw_readouts(self, run: Run, frame: Frame) -> None:
         history, floors, replayed = run.history, self.floors, self.replayed
         loss = _loss_at(history, replayed)
@@ -218,10 +213,12 @@ class LiveView:
         if self.linear:
             with self.line_readouts.container():
                 explanation.render_line_readouts(run, self.floors, self.replayed)
-            self.landscape_chart.draw_json(*self._shared(run, "landscape", lambda: _as_json(
-                *explanation.line_landscape(run, self.floors, self.replayed))))
-        self.grad_chart.draw_json(*self._shared(run, "grad_norm", lambda: _as_json(
-            *explanation.grad_norm_chart(run))))
+            self.landscape_chart.draw_json(*explanation.once(
+                run, self.replayed, "landscape", run.epoch,
+                lambda: _as_json(*explanation.line_landscape(run, self.floors, self.replayed))))
+        self.grad_chart.draw_json(*explanation.once(
+            run, self.replayed, "grad_norm", run.epoch,
+            lambda: _as_json(*explanation.grad_norm_chart(run))))
         if self.units:
             self.units.draw(run, self.replayed)
         self.curvature.draw(run, self.replayed)

@@ -1,4 +1,5 @@
-"""The record of a run: per-epoch loss statistics over the seeds, and the marked changes.
+"""The record of a run: per-epoch loss statistics over the seeds; a session's view of it carries
+the changes that session marked.
 
 Memory is bounded by the epoch limit: four float64 numbers per epoch (median, min and max loss over
 the seeds, and the median gradient norm), 3.2 MB for a 100,000-epoch run however many seeds, plus
@@ -52,6 +53,8 @@ class History(_Records):
     stats: np.ndarray = field(init=False)
     count: int = 0
     last_losses: np.ndarray | None = None  # (K,) the latest epoch's loss of every seed
+    # A track's history marks nothing (each session's view carries its own marks: `upto`); the
+    # charts read `events` of either.
     events: list[Event] = field(default_factory=list)
     diverged_at: int | None = None  # 1-based epoch whose loss was not finite
 
@@ -63,11 +66,7 @@ class History(_Records):
         n = len(losses)
         if n == 0:
             return
-        if self.count + n > self.capacity:  # the epochs setting was raised mid-run
-            grown = np.empty((max(self.count + n, 2 * self.capacity), 4), dtype=np.float64)
-            grown[: self.count] = self.stats[: self.count]
-            self.stats, self.capacity = grown, len(grown)
-        block = self.stats[self.count: self.count + n]
+        block = self._room(n)
         block[:, MEDIAN] = np.median(losses, axis=1)
         block[:, LOW] = losses.min(axis=1)
         block[:, HIGH] = losses.max(axis=1)
@@ -77,16 +76,17 @@ class History(_Records):
 
     def append_rows(self, rows: np.ndarray) -> None:
         """Records rows of statistics (epochs, 4) as another history computed them, in place."""
-        if self.count + len(rows) > self.capacity:
-            grown = np.empty((max(self.count + len(rows), 2 * self.capacity), 4), dtype=np.float64)
-            grown[: self.count] = self.stats[: self.count]
-            self.stats, self.capacity = grown, len(grown)
-        self.stats[self.count: self.count + len(rows)] = rows
+        self._room(len(rows))[:] = rows
         self.count += len(rows)
 
-    def mark(self, epoch: int, label: str) -> None:
-        """Records that a setting changed after `epoch` (shown on the loss chart)."""
-        self.events.append(Event(epoch, label))
+    def _room(self, n: int) -> np.ndarray:
+        """Returns the next n rows, growing the array when the run outgrew it (the epochs setting
+        was raised mid-run); rows already recorded stay where readers find them."""
+        if self.count + n > self.capacity:
+            grown = np.empty((max(self.count + n, 2 * self.capacity), 4), dtype=np.float64)
+            grown[: self.count] = self.stats[: self.count]
+            self.stats, self.capacity = grown, len(grown)
+        return self.stats[self.count: self.count + n]
 
     def upto(self, count: int, last_losses: np.ndarray | None, events: list[Event],
              diverged: bool) -> HistoryView:

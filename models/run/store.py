@@ -27,17 +27,6 @@ from models.run.track import Track, TrackKey
 # them and a few large ones, next to the ~500 MB a Streamlit process with torch takes anyway.
 STORE_BYTES = 256 * 2**20
 
-def replay_to(track: Track, epoch: int, total: int) -> dict:
-    """Returns the trainer's whole state at `epoch` of a track, training a private copy of the
-    track's run from its start when the state was not kept (the track is only read)."""
-    state = track.state_at(epoch)
-    if state is None:
-        copy = STORE_FOR_REPLAY.track(track.key, total)
-        copy.extend_to(epoch, total)
-        state = copy.state_at(epoch)
-    return state
-
-
 class RunStore:
     """The tracks of one server process (or of one test), by key; bounded in bytes."""
 
@@ -66,7 +55,9 @@ class RunStore:
         before = tuple(c for c in key.schedule if c.epoch < at)
         parent = self.track(TrackKey(key.identity, before), total)
         parent.extend_to(at, total)
-        state = replay_to(parent, at, total)
+        # A track keeps its trainer's state at its first epoch (0, or its own fork's), and the
+        # parent's changes all come before `at`: there is always a kept state to train on from.
+        state = parent.state_at(at)
         first = key.schedule[0]
         trainer = Trainer(key.identity, first.optimizer, first.lr)
         trainer.restore(state)
@@ -107,7 +98,3 @@ class RunStore:
         with self._lock:
             return sum(t.nbytes for t in self._tracks.values())
 
-
-# Where a fork from a state that was not kept trains its private copy: a store of its own, so
-# the copy never stands in for a track that readers share.
-STORE_FOR_REPLAY = RunStore(budget=0)

@@ -157,6 +157,7 @@ class Track:
                 self.trajectory = self.trajectory[:1] + self.trajectory[2::2] + \
                     ([self.trajectory[-1]] if len(self.trajectory) % 2 == 0 else [])
         last = max(self.states, default=None)
+        # the first frame's state is always kept: forks and filled frames train on from it
         if last is None or frame.epoch - last >= self.state_every:
             state = self.trainer.snapshot()
             self.states[frame.epoch] = state

@@ -26,6 +26,23 @@ QUESTION = PRESETS["question"].experiment
 LINK = {"preset": "question", "epochs": "3000", "play": "1"}  # several chunks of the live loop
 
 
+def changed_alone(before: int, lr: float, after: int) -> np.ndarray:
+    """Returns the question's losses (seed 0) trained alone: `before` epochs, then `after` more at
+    learning rate `lr`: what a session that changed the rate at `before` must see."""
+    reference = trainer_for(QUESTION)
+    head, _ = reference.run(before)
+    reference.set_training(QUESTION.training.optimizer, lr)
+    tail, _ = reference.run(after)
+    return np.concatenate([head, tail])[:, 0]
+
+
+def played_in_blocks(run: Run, blocks: int, size: int) -> Run:
+    """Returns the run advanced `blocks` blocks of `size` epochs, as a session playing it does."""
+    for _ in range(blocks):
+        run.advance(size)
+    return run
+
+
 @pytest.fixture(autouse=True)
 def store(monkeypatch) -> RunStore:
     """Gives every test an empty store of its own as the process's store."""
@@ -110,9 +127,7 @@ def test_a_reader_behind_the_frontier_sees_its_own_epoch(store):
     """A session that joins a run another has trained far ahead (in the blocks every session at
     one speed asks for) plays it from the start: its history, losses and weights are those of
     its own epoch, not of the frontier's."""
-    leader = Run(QUESTION, store)
-    for _ in range(16):
-        leader.advance(256)
+    leader = played_in_blocks(Run(QUESTION, store), 16, 256)
     late = Run(QUESTION, store)
     late.advance(256)
     assert late.epoch == 256 and late.history.count == 256 and not late.finished
@@ -136,11 +151,7 @@ def test_a_change_of_learning_rate_forks_and_leaves_the_other_session_unchanged(
     assert changer.update(QUESTION.with_(lr=0.05)) and changer.track is not steady.track
     changer.advance(1536)
     steady.advance(0)
-    reference = trainer_for(QUESTION)
-    head, _ = reference.run(512)
-    reference.set_training(QUESTION.training.optimizer, 0.05)
-    tail, _ = reference.run(1536)
-    np.testing.assert_array_equal(changer.history.loss, np.concatenate([head, tail])[:, 0])
+    np.testing.assert_array_equal(changer.history.loss, changed_alone(512, 0.05, 1536))
     np.testing.assert_array_equal(steady.history.loss, curve)
     np.testing.assert_array_equal(steady.frame.weights, weights)
     assert changer.history.events == [(512, "lr=0.05")] and steady.history.events == []
@@ -149,18 +160,12 @@ def test_a_change_of_learning_rate_forks_and_leaves_the_other_session_unchanged(
 def test_a_fork_behind_the_frontier_starts_from_the_state_at_that_epoch(store):
     """A session changes the learning rate at epoch 256 while the track it reads is at 4096: the
     fork continues from the state at 256 (weights and Adam's moments), as a lone run would."""
-    leader = Run(QUESTION, store)
-    for _ in range(16):
-        leader.advance(256)
+    played_in_blocks(Run(QUESTION, store), 16, 256)
     behind = Run(QUESTION, store)
     behind.advance(256)
     behind.update(QUESTION.with_(lr=0.02))
     behind.advance(256)
-    reference = trainer_for(QUESTION)
-    head, _ = reference.run(256)
-    reference.set_training(QUESTION.training.optimizer, 0.02)
-    tail, _ = reference.run(256)
-    np.testing.assert_array_equal(behind.history.loss, np.concatenate([head, tail])[:, 0])
+    np.testing.assert_array_equal(behind.history.loss, changed_alone(256, 0.02, 256))
 
 
 def test_a_session_closing_mid_run_leaves_the_others_reading(store):
