@@ -91,9 +91,17 @@ def reading(run: Run, epoch: int) -> Reading | None:
 
 def reading_epoch(run: Run, settled: bool) -> int:
     """Returns the epoch whose curvature the page shows for the run now: the latest epoch when
-    the run is settled (paused or finished), else the newest snapshot's, so a playing run is
-    read only at snapshot epochs and never once per frame."""
-    return run.epoch if settled or run.finished else run.snapshots.kept[-1].epoch
+    the run is settled (paused or finished), else the newest of the chart's snapshots
+    (`chart_epochs`) at or before the run's epoch. A playing run is so read at most
+    CHART_READINGS + 1 times, and a class playing one run at their own paces reads the same
+    few epochs: the newest snapshot of the shared run is often past a session's epoch (another
+    session trained it), and reading at each session's own epoch instead read the curvature
+    and built its chart about once a second for every session."""
+    if settled or run.finished:
+        return run.epoch
+    chosen = chart_epochs(run)
+    return max((s.epoch for s in run.snapshots.kept if s.epoch <= run.epoch and s.epoch in chosen),
+               default=0)
 
 
 def last_finite(run: Run) -> Reading | None:
@@ -108,17 +116,21 @@ def last_finite(run: Run) -> Reading | None:
     return None
 
 
-def chart_epochs(run: Run) -> set[int]:
+def chart_epochs(run: Run) -> frozenset[int]:
     """Returns the snapshot epochs the curvature chart reads over the whole run: epoch 0 and at
     most CHART_READINGS of the planned ones, evenly thinned. The set is fixed for the run, so a
     run is read at most CHART_READINGS + 1 times for its chart however often it is redrawn (a
     set thinned from the snapshots kept so far moved as the run went on, and read nearly every
     snapshot: a quarter of a class's server time on its own seeds)."""
-    planned = run.snapshots.planned(run.experiment.training.epochs)
+    total = run.experiment.training.epochs
+    return run.memo(f"chart_epochs/{total}", 0, lambda: _thinned(run.snapshots.planned(total)))
+
+
+def _thinned(planned: np.ndarray) -> frozenset[int]:
     if len(planned) > CHART_READINGS:
         planned = planned[np.unique(np.round(np.linspace(0, len(planned) - 1, CHART_READINGS))
                                     .astype(int))]
-    return {0, *(int(e) for e in planned)}
+    return frozenset({0, *(int(e) for e in planned)})
 
 
 def chart_readings(run: Run, until: int) -> list[Reading]:

@@ -6,9 +6,15 @@ import pytest
 
 from models.analysis import sharpness
 from models.analysis.curvature import spectrum
-from models.analysis.sharpness import CHART_READINGS, chart_readings, reading, reading_epoch
+from models.analysis.sharpness import (
+    CHART_READINGS,
+    chart_epochs,
+    chart_readings,
+    reading,
+    reading_epoch,
+)
 from models.experiment import QUESTION
-from models.run.run import Run
+from models.run.run import Run, RunStore
 
 
 def test_a_reading_is_computed_once_per_run_and_snapshot_epoch(monkeypatch):
@@ -35,13 +41,31 @@ def test_adam_sharpness_is_the_preconditioned_one_against_38_over_lr():
     assert found.measure == "λ_max(D⁻¹H)"
 
 
-def test_a_playing_run_is_read_at_its_newest_snapshot_a_settled_one_now():
-    """While playing, the epoch read is the newest snapshot's; paused, the latest epoch."""
+def test_a_playing_run_is_read_at_its_newest_chart_snapshot_a_settled_one_now():
+    """While playing, the epoch read is the newest of the chart's snapshots; paused, the
+    latest epoch."""
     run = Run(QUESTION.with_(epochs=1000))
     run.advance(333)
-    newest = run.snapshots.kept[-1].epoch
-    assert newest < 333 and reading_epoch(run, settled=False) == newest
+    chosen = chart_epochs(run)
+    newest = max(s.epoch for s in run.snapshots.kept if s.epoch in chosen)
+    assert 0 < newest < 333 and reading_epoch(run, settled=False) == newest
     assert reading_epoch(run, settled=True) == 333
+
+
+def test_sessions_playing_one_run_read_the_same_few_epochs_never_past_their_own():
+    """Two sessions on one track, one far behind the other: each reads a chart snapshot at or
+    before its own epoch, so a class at different epochs shares at most CHART_READINGS + 1
+    readings of the run."""
+    store = RunStore()
+    ahead, behind = Run(QUESTION.with_(epochs=2000), store), Run(QUESTION.with_(epochs=2000), store)
+    ahead.advance(1500)
+    chosen, read = chart_epochs(ahead), set()
+    for epoch in range(1, 1400, 7):
+        behind.advance(epoch - behind.epoch)
+        found = reading_epoch(behind, settled=False)
+        assert found in chosen and found <= behind.epoch
+        read.add(found)
+    assert len(read) <= CHART_READINGS + 1
 
 
 def test_the_chart_reads_a_bounded_number_of_snapshots_ending_with_the_newest():
