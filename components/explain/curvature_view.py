@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import state as S
 from components.explain.explanation import once
-from components.figures.curvature import curvature_figure, curvature_numbers
+from components.figures.curvature import curvature_chart, curvature_numbers
 from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.sharpness import Reading, chart_readings, reading, reading_epoch
 from models.run.run import Run
@@ -58,7 +58,7 @@ class CurvatureView:
         # The chart's JSON once per track and epoch for every session that shows the run as
         # it is: built with plotly's subplots, it cost each session ~20 ms a second while playing.
         def chart() -> tuple[FigureJson, str]:
-            return (figure_json(curvature_figure(chart_readings(run, epoch), shown)),
+            return (figure_json(curvature_chart(chart_readings(run, epoch), shown)),
                     curvature_numbers(shown))
 
         self.chart.draw_json(*once(run, replayed, "curvature_chart", epoch, chart))

@@ -21,8 +21,10 @@ from components.explain.search import searched
 from components.figures.charts import Decorations, downsample_index, level_line
 from components.figures.descriptions import grad_norm_numbers, landscape_numbers, slice_numbers
 from components.figures.explanation import (
-    grad_norm_figure,
-    landscape_figure,
+    grad_norm_chart as grad_norm_dict,
+)
+from components.figures.explanation import (
+    landscape_chart,
     plateau_decorations,
     reference_decorations,
     slice_figure,
@@ -132,8 +134,8 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
 
 
 def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
-                   ) -> tuple[go.Figure, str]:
-    """Returns the (slope, intercept) landscape with this run's path (seeds as columns), up to
+                   ) -> tuple[dict, str]:
+    """Returns the (slope, intercept) landscape (plain dicts) with this run's path (seeds as columns), up to
     now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words, whose
     lowest point is the page's least-squares line and its MSE (`floors`)."""
     path = run.trajectory if shown is None else \
@@ -141,7 +143,7 @@ def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
             LinePoint(shown.epoch, shown.slopes, shown.intercepts)]
     slopes = np.array([p.slopes for p in path])
     intercepts = np.array([p.intercepts for p in path])
-    figure = landscape_figure(run.experiment.points, slopes, intercepts)
+    figure = landscape_chart(run.experiment.points, slopes, intercepts)
     return figure, landscape_numbers(float(np.median(slopes[-1])), float(np.median(intercepts[-1])),
                                      floors.line, floors.linear_floor)
 
@@ -190,7 +192,7 @@ def render_slice(run: Run) -> go.Figure | None:
     return None
 
 
-def grad_norm_chart(run: Run) -> tuple[go.Figure, str]:
-    """Returns the gradient norm chart of the run and its numbers in words."""
+def grad_norm_chart(run: Run) -> tuple[dict, str]:
+    """Returns the gradient norm chart of the run (plain dicts) and its numbers in words."""
     epochs, norms = run.history.epochs, run.history.grad_norm
-    return grad_norm_figure(epochs, norms), grad_norm_numbers(epochs, norms)
+    return grad_norm_dict(epochs, norms), grad_norm_numbers(epochs, norms)

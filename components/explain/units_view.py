@@ -14,7 +14,7 @@ from components.explain.explanation import once
 from components.explain.search import render_search
 from components.figures.charts import prediction_grid
 from components.figures.descriptions import units_numbers
-from components.figures.explanation import unit_state, units_figure
+from components.figures.explanation import unit_state, units_chart
 from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
 from models.analysis.units import DEAD_FAMILY, SATURATING, Units, hidden_units, median_seed
 from models.run.run import Run
@@ -63,7 +63,7 @@ class UnitsView:
             seed = run.experiment.seed + k
             which = f"seed {seed}" if seeds == 1 else f"seed {seed}, the median of {seeds}"
             xs = np.asarray(run.experiment.points.xs)
-            return (figure_json(units_figure(units, xs, which)),
+            return (figure_json(units_chart(units, xs, which)),
                     f"{which}: " + units_numbers(units, unit_state(units), xs),
                     unit_readout(units))
 

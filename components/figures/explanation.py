@@ -39,14 +39,14 @@ LABEL_ROW = 0.075  # of the plot's height: one row of 13 px text in the 420 px c
 
 
 def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
-                 hover: str) -> go.Contour:
+                 hover: str) -> dict:
     """Returns a contour of log10(values), DECADES deep, with `values` in the hover text."""
     top = float(np.log10(max(np.max(values), LOG_FLOOR)))
     z = np.log10(np.maximum(values, 10.0 ** (top - DECADES)))
     low = float(np.floor(z.min() * LEVELS_PER_DECADE) / LEVELS_PER_DECADE)
     ticks = np.arange(np.ceil(low), np.floor(top) + 1)
-    return go.Contour(
-        x=x, y=y, z=z, customdata=values, hovertemplate=hover, name=title,
+    return dict(
+        type="contour", x=x, y=y, z=z, customdata=values, hovertemplate=hover, name=title,
         contours=dict(start=low, end=top, size=1.0 / LEVELS_PER_DECADE), colorscale="Viridis",
         # the colour bar's title runs along it: written across, it took a fifth of the width
         line=dict(width=0.5), colorbar=dict(title=dict(text=title, side="right"), tickvals=ticks,
@@ -55,7 +55,15 @@ def _log_contour(x: np.ndarray, y: np.ndarray, values: np.ndarray, title: str,
 
 def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
                      trajectory_intercepts: np.ndarray, steps: int = 61) -> go.Figure:
-    """Returns the MSE over (slope, intercept) with the training path and the lstsq line starred.
+    """Returns `landscape_chart`'s figure, validated by plotly."""
+    return go.Figure(landscape_chart(points, trajectory_slopes, trajectory_intercepts, steps))
+
+
+def landscape_chart(points: Points, trajectory_slopes: np.ndarray,
+                    trajectory_intercepts: np.ndarray, steps: int = 61) -> dict:
+    """Returns the MSE over (slope, intercept) with the training path and the lstsq line starred,
+    as plain "data" and "layout" dicts (built as often as a class's sessions redraw it: plotly's
+    validation cost more than the rest).
 
     Trajectories are (T,) for one network or (T, K) for K seeds, oldest first (one entry per
     redraw of the page). The contour shows log10 of the MSE above its minimum, the only way a
@@ -105,7 +113,7 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
         marker=dict(symbol="star", size=18, color=P.FLOOR, line=dict(color=P.WHITE, width=1))))
     # The legend goes below the plot, in one row of short names: above it, in four long
     # entries, it took a third of the chart.
-    return go.Figure(data=traces, layout=dict(
+    return dict(data=traces, layout=dict(
         height=460, margin=dict(l=10, r=10, t=10, b=10), font=FONT, uirevision="landscape",
         xaxis=dict(title=dict(text="slope w")), yaxis=dict(title=dict(text="intercept b")),
         # grey behind the legend: the white path and start marker show in it
@@ -116,9 +124,9 @@ def landscape_figure(points: Points, trajectory_slopes: np.ndarray,
 def slice_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray) -> go.Figure:
     """Returns the loss over a filter-normalised 2-D slice, with the current weights marked."""
     losses = np.asarray(losses, dtype=np.float64)
-    fig = go.Figure(_log_contour(alphas, betas, np.maximum(losses, LOG_FLOOR), "loss",
+    fig = go.Figure(data=[_log_contour(alphas, betas, np.maximum(losses, LOG_FLOOR), "loss",
                                  "alpha %{x:.3f}<br>beta %{y:.3f}<br>loss %{customdata:.3e}"
-                                 "<extra></extra>"))
+                                 "<extra></extra>")])
     fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers+text", name="current weights",
                              text=["current weights"], textposition="top center",
                              textfont=dict(color=P.WHITE, size=13),
@@ -159,8 +167,14 @@ def unit_state(units: Units) -> list[str]:
 
 
 def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figure:
+    """Returns `units_chart`'s figure, validated by plotly."""
+    return go.Figure(units_chart(units, points_x, seed_text))
+
+
+def units_chart(units: Units, points_x: np.ndarray, seed_text: str) -> dict:
     """Returns each hidden unit's output over x, coloured and dashed by its state, with the
-    points' x as dotted lines; the legend names each state once, with its count."""
+    points' x as dotted lines; the legend names each state once, with its count. Plain dicts,
+    as `landscape_chart`."""
     states = unit_state(units)
     names = {"active": "active", "dead": "dead: 0 on every point",
              "saturated": "saturated on nearly every point"}
@@ -176,7 +190,7 @@ def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figur
     shapes = [dict(type="line", x0=float(x), x1=float(x), yref="paper", y0=0, y1=1,
                    line=dict(color=P.FLOOR, dash="dot", width=1), layer="below")
               for x in np.unique(np.asarray(points_x, dtype=np.float64))]
-    return go.Figure(data=traces, layout=dict(
+    return dict(data=traces, layout=dict(
         height=300, margin=dict(l=10, r=10, t=60, b=10), font=FONT, uirevision="units",
         shapes=shapes, xaxis=dict(title=dict(text=f"x (dotted: the points' x) · {seed_text}")),
         yaxis=dict(title=dict(text="unit output")),
@@ -184,10 +198,16 @@ def units_figure(units: Units, points_x: np.ndarray, seed_text: str) -> go.Figur
 
 
 def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
-    """Returns a small log-y chart of the gradient norm per epoch (at most 2,000 points)."""
+    """Returns `grad_norm_chart`'s figure, validated by plotly."""
+    return go.Figure(grad_norm_chart(epochs, grad_norm))
+
+
+def grad_norm_chart(epochs: np.ndarray, grad_norm: np.ndarray) -> dict:
+    """Returns a small log-y chart of the gradient norm per epoch (at most 2,000 points), as
+    plain dicts, as `landscape_chart`."""
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
     keep = downsample_index(grad_norm)
-    return go.Figure(data=[dict(
+    return dict(data=[dict(
         type="scatter", x=np.asarray(epochs)[keep], y=np.maximum(grad_norm[keep], LOG_FLOOR),
         mode="lines", name="gradient norm", line=dict(color=P.GRAD_NORM, width=2),
         customdata=grad_norm[keep],
