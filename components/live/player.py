@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -50,69 +49,58 @@ SMOOTHING = 0.2  # the weight of the newest redraw's cost in the smoothed cost
 MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause waits no longer
 
 
-# Every session playing in this server process draws in one Python interpreter: a class of 30
-# on one link shares its training, but each session builds and sends its own figures. Together
-# they spend at most about half the process's time redrawing (see redraw_interval), so a
-# crowded server still finishes runs and answers.
-_players = 0  # sessions in their play loop in this process
-_players_lock = threading.Lock()
+# Every session playing in this server process draws in one Python interpreter. A class of 30
+# on one link shares its training and what a redraw shows (the run store's memos), so a redraw
+# costs little, but 30 of them ten times a second add up, with the script runs and training
+# beside them. The process's load says when they are too many (ProcessLoad): redraws are then
+# spaced out for every session of the process alike, so a crowded server still finishes runs
+# and answers its health check.
+BUSY, CALM = 0.85, 0.65  # of a core: above BUSY the redraws are spaced out, below CALM less so
+STRETCH_STEP, MAX_STRETCH = 1.5, 20.0  # the factor a window changes it by; at most 1.6 s apart
+LOAD_WINDOW = 0.5  # seconds the load is measured over
 
 
-@contextmanager
-def _one_more_player() -> Iterator[None]:
-    global _players
-    with _players_lock:
-        _players += 1
-    try:
-        yield
-    finally:  # also when a rerun stops the loop
-        with _players_lock:
-            _players -= 1
+class ProcessLoad:
+    """How far apart this process's sessions space their redraws: `stretch()` times
+    REDRAW_EVERY. Each LOAD_WINDOW it reads the CPU the whole process used (every thread: the
+    sessions' scripts, the server's event loop that sends their messages, training) as a share
+    of a core. A process runs its Python under one interpreter lock, so about one core is all
+    it has: past BUSY the redraws are spaced out by STRETCH_STEP, below CALM brought closer
+    again, down to REDRAW_EVERY. (An estimate of each redraw's cost, the server's sending
+    divided among the redraws, fed back on itself: fewer redraws made each look dearer, and a
+    class of 30 on a 60%-busy machine saw 1.4 redraws a second.)"""
 
-
-class FrameCost:
-    """What a redraw costs this process, measured over about a second: the redrawing threads'
-    CPU plus the CPU of the server's own thread, which serialises and sends every message (a
-    redraw's larger share once many sessions play); `count` changes it."""
-
-    def __init__(self, server_cpu: Callable[[], float], now: Callable[[], float] = time.monotonic,
-                 window: float = 1.0) -> None:
-        self._server_cpu, self._now, self._window = server_cpu, now, window
+    def __init__(self, cpu: Callable[[], float] = time.process_time,
+                 now: Callable[[], float] = time.monotonic, window: float = LOAD_WINDOW) -> None:
+        self._cpu, self._now, self._window = cpu, now, window
         self._lock = threading.Lock()
-        self._since, self._server_since = now(), server_cpu()
-        self._frames, self._drawing = 0, 0.0
-        self.cost = 0.0  # CPU-seconds a redraw, over the last whole window (0 before one)
+        self._since, self._cpu_since = now(), cpu()
+        self._stretch = 1.0
+        self.busy = 0.0  # the share of a core used over the last whole window
 
-    def count(self, drawing: float) -> None:
-        """Counts one redraw that took `drawing` CPU-seconds of its own thread."""
+    def stretch(self) -> float:
+        """Returns the factor redraw intervals are stretched by now (1 when the process is calm)."""
         with self._lock:
-            self._frames += 1
-            self._drawing += drawing
-            if self._now() - self._since >= self._window:
-                server = self._server_cpu()
-                self.cost = (self._drawing + server - self._server_since) / self._frames
-                self._since, self._server_since = self._now(), server
-                self._frames, self._drawing = 0, 0.0
+            now = self._now()
+            if now - self._since >= self._window:
+                cpu = self._cpu()
+                self.busy = (cpu - self._cpu_since) / (now - self._since)
+                if self.busy > BUSY:
+                    self._stretch = min(MAX_STRETCH, self._stretch * STRETCH_STEP)
+                elif self.busy < CALM:
+                    self._stretch = max(1.0, self._stretch / STRETCH_STEP)
+                self._since, self._cpu_since = now, cpu
+            return self._stretch
 
 
-def _server_thread_cpu() -> float:
-    # The main thread runs Streamlit's event loop: the websockets, the health endpoint.
-    try:
-        return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
-    except (AttributeError, OSError):  # not on this platform: the redraws' own cost only
-        return 0.0
+_load = ProcessLoad()
 
 
-_frame_cost = FrameCost(_server_thread_cpu)
-
-
-def redraw_interval(players: int, took: float) -> float:
-    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY, or longer when the
-    `players` of this process, each redrawing in `took` CPU-seconds, would spend more than half
-    the process's time drawing. A class gets as many redraws as the server can draw, shared
-    out by what a redraw costs: 30 players at 5 ms a redraw each redraw 3.3 times a second,
-    where a fixed budget of 12.5 redraws a second for the process gave each 0.4."""
-    return max(REDRAW_EVERY, 2.0 * max(players, 1) * took)
+def redraw_interval(stretch: float, took: float) -> float:
+    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY times the process's
+    `stretch`, or twice the redraw's own cost `took` (CPU-seconds) when that is longer, so a
+    run whose redraw is dear (a large network) still spends most of its time training."""
+    return max(REDRAW_EVERY * stretch, 2.0 * took)
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
@@ -230,45 +218,43 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
               compute: Compute = train, behind: Callable[[], bool] = _browser_behind,
               checkpoint: Callable[[], None] = _checkpoint,
               waiting: Callable[[], bool] = rerun_waiting,
-              frame_cost: FrameCost | None = None) -> bool:
+              load: ProcessLoad | None = None) -> bool:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
     every REDRAW_EVERY seconds until it finishes (True), or until a rerun is `waiting` for this
     run to end (False: Pause or Step was pressed); changes the run. Never draws while the
-    browser is `behind`, except the last epoch, which is always drawn. `frame_cost` is what a
-    redraw costs the process (the process's own meter by default)."""
-    frame_cost = _frame_cost if frame_cost is None else frame_cost
+    browser is `behind`, except the last epoch, which is always drawn. `load` spaces the
+    redraws out when the process is busy (the process's own meter by default)."""
+    load = _load if load is None else load
     block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
     took: float | None = None  # CPU-seconds a redraw costs, smoothed
-    with _one_more_player():
-        while not run.finished:
-            if waiting():
-                return False
+    while not run.finished:
+        if waiting():
+            return False
+        now = clock.now()
+        due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+        if due or (run.epoch > drawn and now >= next_draw):
+            if due:  # the next block, up to a multiple of its size (see pace.py)
+                run.advance(block_end(run.epoch, block) - run.epoch, compute)
+                pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
             now = clock.now()
-            due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
-            if due or (run.epoch > drawn and now >= next_draw):
-                if due:  # the next block, up to a multiple of its size (see pace.py)
-                    run.advance(block_end(run.epoch, block) - run.epoch, compute)
-                    pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
-                now = clock.now()
-                if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
-                    spent = clock.cpu()
-                    draw(run)
-                    drawn = run.epoch
-                    # a smoothed cost: one redraw that computed what others then reuse (the
-                    # first at an epoch, the explanation's once a second) is not every redraw's
-                    took = clock.cpu() - spent if took is None else \
-                        (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
-                    frame_cost.count(clock.cpu() - spent)
-                    next_draw = now + redraw_interval(_players, max(took, frame_cost.cost))
-            if not due and not run.finished:
-                # Ahead of the pace: nap until the next epoch is due or the next redraw.
-                waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
-                if run.epoch > drawn and next_draw > now:
-                    waits.append(next_draw - now)
-                clock.sleep(min(waits))
-                checkpoint()
+            if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                spent = clock.cpu()
+                draw(run)
+                drawn = run.epoch
+                # a smoothed cost: one redraw that computed what others then reuse (the
+                # first at an epoch, the explanation's once a second) is not every redraw's
+                took = clock.cpu() - spent if took is None else \
+                    (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
+                next_draw = now + redraw_interval(load.stretch(), took)
+        if not due and not run.finished:
+            # Ahead of the pace: nap until the next epoch is due or the next redraw.
+            waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
+            if run.epoch > drawn and next_draw > now:
+                waits.append(next_draw - now)
+            clock.sleep(min(waits))
+            checkpoint()
     return True
 
 

@@ -126,16 +126,12 @@ def test_a_browser_that_falls_behind_gets_fewer_redraws_and_the_last_one():
     assert [epoch for _, epoch in never] == [30_000]
 
 
-def test_a_crowded_server_shares_its_drawing_time_by_what_a_redraw_costs():
-    """Alone, a session redraws every REDRAW_EVERY s, or twice its redraw's cost when that is
-    longer; thirty sessions together spend at most half the process's time drawing, so cheap
-    redraws come often for every one of them and dear ones rarely."""
+def test_redraws_come_every_redraw_every_stretched_by_the_load_or_twice_their_cost():
+    """Alone and calm, a session redraws every REDRAW_EVERY s; a busy process stretches that
+    for all its sessions; a redraw dearer than half the interval waits twice its cost, so a
+    large network's run still spends most of its time training."""
     from components.live.player import REDRAW_EVERY, redraw_interval
 
-    assert redraw_interval(1, 0.02) == REDRAW_EVERY
-    assert redraw_interval(1, 0.5) == 1.0
-    assert redraw_interval(30, 0.001) == REDRAW_EVERY
-    for players, took in ((30, 0.005), (30, 0.02), (15, 0.007)):
-        interval = redraw_interval(players, took)
-        assert players * took / interval == pytest.approx(0.5)  # half the time drawing
-    assert 1 / redraw_interval(30, 0.005) == pytest.approx(1 / 0.3)
+    assert redraw_interval(1.0, 0.001) == REDRAW_EVERY
+    assert redraw_interval(3.0, 0.001) == pytest.approx(3 * REDRAW_EVERY)
+    assert redraw_interval(1.0, 0.5) == 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY, FrameCost, play_loop
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, ProcessLoad, play_loop
 from models.engine.trainer import Trainer
 from models.question.presets import PRESETS
 from models.run.pace import AUTO, epochs_per_second
@@ -106,19 +106,31 @@ def test_the_loop_ends_its_run_when_a_rerun_waits_and_leaves_the_run_where_it_wa
     asked = iter([False] * 5 + [True])
     finished = play_loop(run, lambda r: None, 1_000.0, clock.clock(), behind=lambda: False,
                          checkpoint=lambda: None, waiting=lambda: next(asked),
-                         frame_cost=FrameCost(lambda: 0.0, clock.now))
+                         load=ProcessLoad(lambda: 0.0, clock.now))
     assert finished is False and 0 < run.epoch < 1_000 and not run.finished
 
 
-def test_a_redraw_costs_its_own_cpu_and_the_servers_sending_per_frame():
-    """The meter divides the redraws' own CPU and the server thread's over the frames of a
-    whole window: 11 redraws of 1 ms while the server spent 20 ms sending cost 31/11 ms each."""
-    clock, server = FakeClock(), [0.0]
-    meter = FrameCost(lambda: server[0], clock.now, window=1.0)
-    for _ in range(10):
-        meter.count(0.001)
-        server[0] += 0.002
-    assert meter.cost == 0.0  # the first window is not over yet
-    clock.pass_time(1.0)
-    meter.count(0.001)
-    assert meter.cost == pytest.approx((11 * 0.001 + 0.020) / 11)
+def test_a_busy_process_spaces_its_redraws_out_and_a_calm_one_brings_them_back():
+    """The process's CPU over each window, as a share of a core: above BUSY the redraws are
+    spaced out by STRETCH_STEP a window (at most MAX_STRETCH), below CALM brought back, never
+    closer than REDRAW_EVERY; in between the spacing stays."""
+    from components.live.player import BUSY, CALM, MAX_STRETCH, STRETCH_STEP
+
+    clock, cpu = FakeClock(), [0.0]
+    load = ProcessLoad(lambda: cpu[0], clock.now, window=0.5)
+
+    def window(share: float) -> float:
+        cpu[0] += share * 0.5
+        clock.pass_time(0.5)
+        return load.stretch()
+
+    assert load.stretch() == 1.0  # no whole window yet
+    assert window(0.95) == STRETCH_STEP and load.busy == pytest.approx(0.95)
+    assert window(1.0) == STRETCH_STEP ** 2
+    assert window((BUSY + CALM) / 2) == STRETCH_STEP ** 2  # neither busy nor calm: as it was
+    assert window(0.3) == STRETCH_STEP
+    assert window(0.3) == 1.0 and window(0.1) == 1.0  # never closer than REDRAW_EVERY
+    for _ in range(20):
+        window(1.0)
+    assert load.stretch() == MAX_STRETCH
+    assert load.stretch() == MAX_STRETCH  # within a window: unchanged
