@@ -2,7 +2,8 @@
 
 A student opens the page (a `rerun_script` BackMsg with the link's query), presses Play when
 the page has drawn it (the button's trigger, as a browser's press or the link's page-ready
-signal does), and reads the ForwardMsgs, rendering nothing (tests/harness/protocol.py's page
+signal does: naming the fragment the button is drawn in, so that only the live part reruns),
+and reads the ForwardMsgs, rendering nothing (tests/harness/protocol.py's page
 model, over websockets' asyncio client: a class is tasks on one event loop). Its time is from
 opening the page to the status line's finish; its frames are the status-line updates it
 received from Play to the finish, per second (each redraw while playing changes the epoch
@@ -91,7 +92,9 @@ async def run_protocol_student(base: str, query: str, timeout: float, finished: 
             await read_until(lambda: page.run_finished(0), "the first run")  # play=1 waits for a signal
             play = page.widgets()["play"]
             pressed = time.perf_counter()
-            message, mark = page.rerun_message(query, [WidgetState(id=play.id, trigger_value=True)])
+            # As the browser does: Play is drawn in the live fragment, so it reruns that alone.
+            message, mark = page.rerun_message(query, [WidgetState(id=play.id, trigger_value=True)],
+                                               fragment_id=play.fragment_id)
             await socket.send(message.SerializeToString())
             await read_until(lambda: page.status().startswith(("Finished", "Diverged")), finished)
             # The first end shown (more may have arrived since: the rerun after it shows it again).

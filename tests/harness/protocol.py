@@ -39,6 +39,8 @@ XSRF_COOKIE = "_streamlit_xsrf"
 # The server may send up to server.maxMessageSize (50 MB in .streamlit/config.toml) at once.
 MAX_MESSAGE_BYTES = 64 * 2**20
 FINISHED = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+# a fragment's own run (a widget drawn in an st.fragment, or st.rerun(scope="fragment"))
+FRAGMENT_FINISHED = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 # Elements that are widgets: their proto carries the widget's id (and a `label`).
 WIDGET_TYPES = frozenset({
     "button", "button_group", "checkbox", "data_editor", "download_button", "file_uploader",
@@ -49,11 +51,14 @@ GENERATED_ID_PREFIX = "$$ID-"
 
 @dataclass(frozen=True)
 class Widget:
-    """A widget as the page drew it: its id, element type and proto (e.g. options, bounds)."""
+    """A widget as the page drew it: its id, element type and proto (e.g. options, bounds), and
+    the fragment it was drawn in ("" outside any): the browser reruns only that fragment when
+    the widget changes."""
 
     id: str
     type: str
     proto: object
+    fragment_id: str = ""
 
     @property
     def key(self) -> str | None:
@@ -100,6 +105,7 @@ class PageClient:
         self._reader: threading.Thread | None = None
         self._changed = threading.Condition()
         self._elements: dict[tuple[int, ...], Element] = {}
+        self._fragments: dict[tuple[int, ...], str] = {}  # each element's fragment, if any
         self._runs_started = 0
         self._finishes: list[tuple[int, int]] = []  # (runs started so far, status) per finish
         self._script_running = False
@@ -154,13 +160,15 @@ class PageClient:
         self.send(message)
         return mark
 
-    def rerun_message(self, query: str | None = "",
-                      widget_states: Iterable[WidgetState] = ()) -> tuple[BackMsg, int]:
+    def rerun_message(self, query: str | None = "", widget_states: Iterable[WidgetState] = (),
+                      fragment_id: str = "") -> tuple[BackMsg, int]:
         """Returns what `rerun` sends, unsent, and the mark to pass to `wait_for_run` (or
-        `run_finished`) once it is sent."""
+        `run_finished`) once it is sent; with `fragment_id` (a widget's, as the browser sends
+        for a widget drawn in a fragment) the server reruns that fragment alone."""
         message = BackMsg()
         state = message.rerun_script
         state.query_string = query or ""
+        state.fragment_id = fragment_id
         state.page_script_hash = ""
         state.widget_states.widgets.extend(widget_states)
         state.context_info.url = f"{self.base_url}/"
@@ -230,10 +238,13 @@ class PageClient:
                 self.session_id = message.new_session.initialize.session_id
             if not message.metadata.run.fragment_ids:  # a full run redraws the whole page
                 self._elements.clear()
+                self._fragments.clear()
             self._runs_started += 1
             self._script_running = True
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            self._elements[tuple(message.metadata.delta_path)] = message.delta.new_element
+            path = tuple(message.metadata.delta_path)
+            self._elements[path] = message.delta.new_element
+            self._fragments[path] = message.delta.fragment_id
         elif kind == "script_finished":
             self._finishes.append((self._runs_started, message.script_finished))
             self._script_running = False
@@ -261,9 +272,11 @@ class PageClient:
         self._wait(lambda: self.run_finished(mark), "finished run", timeout)
 
     def run_finished(self, mark: int) -> bool:
-        """Returns True once a script run that started after `mark` has finished successfully."""
+        """Returns True once a script run (or a fragment's run) that started after `mark` has
+        finished successfully."""
         with self._changed:
-            return any(started > mark and status == FINISHED for started, status in self._finishes)
+            return any(started > mark and status in (FINISHED, FRAGMENT_FINISHED)
+                       for started, status in self._finishes)
 
     def wait_until(self, predicate: Callable[[PageClient], bool], timeout: float | None = None,
                    what: str = "condition") -> None:
@@ -313,12 +326,15 @@ class PageClient:
         """Returns the page's keyed widgets by their user key, with the ids the server gave
         them (read from the page, never computed)."""
         found = {}
-        for element in self.elements():
+        with self._changed:
+            drawn = [(self._elements[path], self._fragments.get(path, ""))
+                     for path in sorted(self._elements)]
+        for element, fragment_id in drawn:
             kind = element.WhichOneof("type")
             proto = getattr(element, kind) if kind else None
             widget_id = getattr(proto, "id", "") if kind in WIDGET_TYPES else ""
             if widget_id:
-                widget = Widget(widget_id, kind, proto)
+                widget = Widget(widget_id, kind, proto, fragment_id)
                 if widget.key:
                     found[widget.key] = widget
         return found
