@@ -8,7 +8,10 @@ never fails at import: it degrades to the behaviour named beside it and logs one
 Server side (Python):
 - the session's client: `Runtime.instance()._session_mgr.get_active_session_info(id).client`,
   an instance of `StarletteSessionClient` when a browser (or a websocket client) is connected;
-- its send queue: `client._send_queue`, an asyncio.Queue of messages not yet sent.
+- its send queue: `client._send_queue`, an asyncio.Queue of messages not yet sent;
+- the session's own queue before that, `.session._browser_queue` of the same session info: a
+  ForwardMsgQueue (`len()`) of the messages the script enqueued that the server's event loop
+  has not yet flushed to the client (a newer delta to the same element replaces one there).
 Browser side (names handed to the page's scripts, which read them from the DOM):
 - plotly.js is one lazily loaded chunk, `static/static/js/PlotlyChart.<hash>.js`, which sets
   `window.Plotly` when imported;
@@ -107,8 +110,9 @@ BROWSER_DETAILS = {"plotly": PLOTLY_CHUNK, "plotlyGlobal": PLOTLY_GLOBAL,
                    "entry": ENTRY_SCRIPT_SELECTOR, "theme": THEME_VARIABLES}
 
 
-def _client() -> object | None:
-    """Returns this session's connection to its browser, or None outside a served session."""
+def _session_info() -> object | None:
+    """Returns this session's info in the runtime (its client and session), or None outside a
+    served session."""
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -117,10 +121,15 @@ def _client() -> object | None:
     if context is None or not Runtime.exists() or type(Runtime.instance()) is not Runtime:
         return None
     try:
-        info = Runtime.instance()._session_mgr.get_active_session_info(context.session_id)
+        return Runtime.instance()._session_mgr.get_active_session_info(context.session_id)
     except AttributeError as error:
         _warn_once("Runtime._session_mgr.get_active_session_info", error)
         return None
+
+
+def _client() -> object | None:
+    """Returns this session's connection to its browser, or None outside a served session."""
+    info = _session_info()
     return None if info is None else info.client
 
 
@@ -178,6 +187,22 @@ def unsent_messages() -> int:
         return client._send_queue.qsize()
     except AttributeError as error:
         _warn_once("StarletteSessionClient._send_queue", error)
+        return 0
+
+
+def unflushed_messages() -> int:
+    """Returns how many messages this session's script has enqueued that the server's event
+    loop has not yet flushed towards its browser; 0 outside a served session. The event loop
+    flushes every session's queue many times a second: messages still there when the next
+    redraw is due mean the process is too busy to send what was drawn (and a newer redraw of
+    the same elements would only replace them unsent)."""
+    info = _session_info()
+    if info is None or not browser_connected():
+        return 0
+    try:
+        return len(info.session._browser_queue)
+    except (AttributeError, TypeError) as error:
+        _warn_once("AppSession._browser_queue", error)
         return 0
 
 

@@ -15,6 +15,7 @@ little more than sending it, so sessions need no turns at the interpreter.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from components.streamlit_internals import (
     browser_connected,
     fragment_rerun,
     rerun_waiting,
+    unflushed_messages,
     unsent_messages,
 )
 from models.engine.trainer import chunk_epochs
@@ -51,49 +53,81 @@ MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause
 
 # Every session playing in this server process draws in one Python interpreter. A class of 30
 # on one link shares its training and what a redraw shows (the run store's memos), so a redraw
-# costs little, but 30 of them ten times a second add up, with the script runs and training
-# beside them. The process's load says when they are too many (ProcessLoad): redraws are then
-# spaced out for every session of the process alike, so a crowded server still finishes runs
-# and answers its health check.
-BUSY, CALM = 0.85, 0.65  # of a core: above BUSY the redraws are spaced out, below CALM less so
+# costs little, but 30 of them ten times a second add up. What the redraws cost the process is
+# measured (DrawingLoad): past a share of a core, they are spaced out for every session of the
+# process alike, so a crowded server still trains, opens pages and answers its health check.
+# Redraws are spaced out only when the process is saturated (SATURATED of a core: a process runs
+# its Python under one interpreter lock, so about one core is all it has) and redrawing takes
+# more than BUSY of it; brought closer again when redrawing takes less than CALM, or the process
+# is no longer saturated. Training alone saturating it (speed=max) is no reason to redraw less.
+SATURATED, BUSY, CALM = 0.9, 0.4, 0.25
 STRETCH_STEP, MAX_STRETCH = 1.5, 20.0  # the factor a window changes it by; at most 1.6 s apart
 LOAD_WINDOW = 0.5  # seconds the load is measured over
 
 
-class ProcessLoad:
-    """How far apart this process's sessions space their redraws: `stretch()` times
-    REDRAW_EVERY. Each LOAD_WINDOW it reads the CPU the whole process used (every thread: the
-    sessions' scripts, the server's event loop that sends their messages, training) as a share
-    of a core. A process runs its Python under one interpreter lock, so about one core is all
-    it has: past BUSY the redraws are spaced out by STRETCH_STEP, below CALM brought closer
-    again, down to REDRAW_EVERY. (An estimate of each redraw's cost, the server's sending
-    divided among the redraws, fed back on itself: fewer redraws made each look dearer, and a
-    class of 30 on a 60%-busy machine saw 1.4 redraws a second.)"""
+def _server_thread_cpu() -> float:
+    # The main thread runs Streamlit's event loop: it serialises and sends every message.
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+    except (AttributeError, OSError):  # not on this platform: the redraws' own cost only
+        return 0.0
 
-    def __init__(self, cpu: Callable[[], float] = time.process_time,
-                 now: Callable[[], float] = time.monotonic, window: float = LOAD_WINDOW) -> None:
-        self._cpu, self._now, self._window = cpu, now, window
+
+class DrawingLoad:
+    """How far apart this process's sessions space their redraws: `stretch()` times
+    REDRAW_EVERY. Each LOAD_WINDOW it takes the CPU that redrawing cost the process as a share
+    of a core (the redraws' own, each `count`ed by its session, and the server thread's, which
+    sends them) and the whole process's share. With the process saturated and redrawing past
+    BUSY, the redraws are spaced out by STRETCH_STEP; below CALM, or unsaturated, brought
+    closer again (by a step for every such window, however long ago the last redraw was),
+    down to REDRAW_EVERY.
+    (A per-redraw estimate, the server's sending divided among the redraws, fed back on itself:
+    fewer redraws made each look dearer, and a class of 30 on a 60%-busy machine saw 1.4
+    redraws a second.)"""
+
+    def __init__(self, server_cpu: Callable[[], float] = _server_thread_cpu,
+                 now: Callable[[], float] = time.monotonic, window: float = LOAD_WINDOW,
+                 process_cpu: Callable[[], float] = time.process_time) -> None:
+        self._server_cpu, self._now, self._window = server_cpu, now, window
+        self._process_cpu = process_cpu
         self._lock = threading.Lock()
-        self._since, self._cpu_since = now(), cpu()
-        self._stretch = 1.0
-        self.busy = 0.0  # the share of a core used over the last whole window
+        self._since, self._server_since = now(), server_cpu()
+        self._process_since = process_cpu()
+        self._drawing, self._stretch = 0.0, 1.0
+        self.busy = 0.0  # the share of a core redrawing took over the last whole window
+        self.process = 0.0  # the share of a core the whole process took (training too)
+
+    def count(self, drawing: float) -> None:
+        """Counts one redraw that took `drawing` CPU-seconds of its own thread."""
+        with self._lock:
+            self._drawing += drawing
 
     def stretch(self) -> float:
         """Returns the factor redraw intervals are stretched by now (1 when the process is calm)."""
         with self._lock:
             now = self._now()
-            if now - self._since >= self._window:
-                cpu = self._cpu()
-                self.busy = (cpu - self._cpu_since) / (now - self._since)
-                if self.busy > BUSY:
+            elapsed = now - self._since
+            if elapsed >= self._window:
+                server, process = self._server_cpu(), self._process_cpu()
+                self.busy = (self._drawing + server - self._server_since) / elapsed
+                self.process = (process - self._process_since) / elapsed
+                if self.busy > BUSY and self.process > SATURATED:
                     self._stretch = min(MAX_STRETCH, self._stretch * STRETCH_STEP)
-                elif self.busy < CALM:
-                    self._stretch = max(1.0, self._stretch / STRETCH_STEP)
-                self._since, self._cpu_since = now, cpu
+                elif self.busy < CALM or self.process < SATURATED:
+                    calm_windows = int(elapsed // self._window)
+                    self._stretch = max(1.0, self._stretch / STRETCH_STEP ** calm_windows)
+                self._since, self._server_since, self._drawing = now, server, 0.0
+                self._process_since = process
             return self._stretch
 
 
-_load = ProcessLoad()
+_load = DrawingLoad()
+
+
+def shared_grid(stretch: float) -> int:
+    """Returns how many blocks a session advances at once while redraws are `stretch`ed: the
+    largest power of two not above the stretch (1 when calm)."""
+    return 2 ** max(0, math.floor(math.log2(max(stretch, 1.0))))
 
 
 def redraw_interval(stretch: float, took: float) -> float:
@@ -205,7 +239,10 @@ class Clock:
 
 
 def _browser_behind() -> bool:
-    return unsent_messages() > MAX_UNSENT
+    # The browser reads slower than the server sends, or the server's event loop has not yet
+    # flushed the last redraw (a crowded process: each session's redraws then wait for it, and
+    # none is drawn only to be replaced unsent).
+    return unsent_messages() > MAX_UNSENT or unflushed_messages() > 0
 
 
 def _checkpoint() -> None:
@@ -218,7 +255,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
               compute: Compute = train, behind: Callable[[], bool] = _browser_behind,
               checkpoint: Callable[[], None] = _checkpoint,
               waiting: Callable[[], bool] = rerun_waiting,
-              load: ProcessLoad | None = None) -> bool:
+              load: DrawingLoad | None = None) -> bool:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
     every REDRAW_EVERY seconds until it finishes (True), or until a rerun is `waiting` for this
     run to end (False: Pause or Step was pressed); changes the run. Never draws while the
@@ -236,8 +273,13 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
         due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
         if due or (run.epoch > drawn and now >= next_draw):
             if due:  # the next block, up to a multiple of its size (see pace.py)
-                run.advance(block_end(run.epoch, block) - run.epoch, compute)
-                pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + block)
+                # Redraws spaced out: blocks as many times larger (a power of two, the same in
+                # every session of the process), so the sessions on one run still show the same
+                # epochs and share what a redraw shows (a class whose sessions each drew their
+                # own epochs a second or more apart computed nearly every frame alone).
+                step = block * shared_grid(load.stretch())
+                run.advance(block_end(run.epoch, step) - run.epoch, compute)
+                pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
             now = clock.now()
             if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
                 spent = clock.cpu()
@@ -247,6 +289,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                 # first at an epoch, the explanation's once a second) is not every redraw's
                 took = clock.cpu() - spent if took is None else \
                     (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
+                load.count(clock.cpu() - spent)
                 next_draw = now + redraw_interval(load.stretch(), took)
         if not due and not run.finished:
             # Ahead of the pace: nap until the next epoch is due or the next redraw.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from components.live.player import Clock, ProcessLoad, play_loop
+from components.live.player import Clock, DrawingLoad, play_loop
 from models.engine.trainer import Trainer
 from models.experiment import Experiment
 from models.run.run import Compute, Run
@@ -65,5 +65,5 @@ def played(experiment: Experiment, rate: float, compute: Compute = train,
     draws: list[tuple[float, int]] = []
     play_loop(run, lambda r: draws.append((clock.now(), r.epoch)), rate, clock.clock(),
               compute, behind, checkpoint=lambda: None, waiting=lambda: False,
-              load=ProcessLoad(lambda: 0.0, clock.now))
+              load=DrawingLoad(lambda: 0.0, clock.now))
     return run, draws, clock

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY, ProcessLoad, play_loop
-from models.engine.trainer import Trainer
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, DrawingLoad, play_loop
+from models.engine.trainer import Trainer, chunk_epochs
 from models.question.presets import PRESETS
-from models.run.pace import AUTO, epochs_per_second
+from models.run.pace import AUTO, block_epochs, epochs_per_second
 from models.run.run import Run
 from models.run.store import RunStore
 from tests.app.pacing import FakeClock, no_training, played
@@ -106,31 +106,72 @@ def test_the_loop_ends_its_run_when_a_rerun_waits_and_leaves_the_run_where_it_wa
     asked = iter([False] * 5 + [True])
     finished = play_loop(run, lambda r: None, 1_000.0, clock.clock(), behind=lambda: False,
                          checkpoint=lambda: None, waiting=lambda: next(asked),
-                         load=ProcessLoad(lambda: 0.0, clock.now))
+                         load=DrawingLoad(lambda: 0.0, clock.now))
     assert finished is False and 0 < run.epoch < 1_000 and not run.finished
 
 
-def test_a_busy_process_spaces_its_redraws_out_and_a_calm_one_brings_them_back():
-    """The process's CPU over each window, as a share of a core: above BUSY the redraws are
-    spaced out by STRETCH_STEP a window (at most MAX_STRETCH), below CALM brought back, never
+def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_back():
+    """What redrawing cost over each window (the redraws' own CPU and the server thread's), as
+    a share of a core: above BUSY, with the process saturated, the redraws are spaced out by
+    STRETCH_STEP a window (at most MAX_STRETCH); below CALM, or with the process unsaturated,
+    brought back by a step for every such window, however long since the last redraw; never
     closer than REDRAW_EVERY; in between the spacing stays."""
     from components.live.player import BUSY, CALM, MAX_STRETCH, STRETCH_STEP
 
-    clock, cpu = FakeClock(), [0.0]
-    load = ProcessLoad(lambda: cpu[0], clock.now, window=0.5)
+    clock, server, process = FakeClock(), [0.0], [0.0]
+    load = DrawingLoad(lambda: server[0], clock.now, window=0.5, process_cpu=lambda: process[0])
 
-    def window(share: float) -> float:
-        cpu[0] += share * 0.5
-        clock.pass_time(0.5)
+    def window(drawing: float, sending: float = 0.0, seconds: float = 0.5,
+               saturated: bool = True) -> float:
+        load.count(drawing / 2)  # two redraws
+        load.count(drawing / 2)
+        server[0] += sending
+        process[0] += seconds if saturated else drawing + sending
+        clock.pass_time(seconds)
         return load.stretch()
 
     assert load.stretch() == 1.0  # no whole window yet
-    assert window(0.95) == STRETCH_STEP and load.busy == pytest.approx(0.95)
-    assert window(1.0) == STRETCH_STEP ** 2
-    assert window((BUSY + CALM) / 2) == STRETCH_STEP ** 2  # neither busy nor calm: as it was
-    assert window(0.3) == STRETCH_STEP
-    assert window(0.3) == 1.0 and window(0.1) == 1.0  # never closer than REDRAW_EVERY
+    assert window(0.2, 0.2) == STRETCH_STEP and load.busy == pytest.approx(0.8)
+    assert window(0.5) == STRETCH_STEP ** 2
+    assert window((BUSY + CALM) / 8, (BUSY + CALM) / 8) == STRETCH_STEP ** 2  # as it was
+    assert window(0.05) == STRETCH_STEP
+    assert window(0.05) == 1.0 and window(0.0) == 1.0  # never closer than REDRAW_EVERY
     for _ in range(20):
-        window(1.0)
-    assert load.stretch() == MAX_STRETCH
+        window(0.5)
     assert load.stretch() == MAX_STRETCH  # within a window: unchanged
+    # Quiet for 1 s (two windows): the first redraw after it is spaced as after two calm ones.
+    assert window(0.0, seconds=1.0) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 2)
+    # Redrawing much, but the process is not saturated (it has time to spare): closer again.
+    assert window(0.4, saturated=False) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 3)
+
+
+def test_sessions_spaced_out_advance_in_larger_blocks_on_one_grid():
+    """While redraws are stretched, a session advances blocks a power of two times larger (the
+    largest not above the stretch), so sessions on one run keep showing the same epochs."""
+    from components.live.player import shared_grid
+
+    assert [shared_grid(s) for s in (0.5, 1.0, 1.49, 1.5, 2.25, 3.375, 7.99, 8.0, 20.0)] == \
+        [1, 1, 1, 1, 2, 2, 4, 8, 16]
+
+
+def test_a_stretched_loop_shows_only_epochs_on_the_larger_grid():
+    """A run played while the process is busy: every epoch drawn (but the last) is a multiple
+    of the block times the grid, as every other session of the process draws them."""
+    from components.live.player import shared_grid
+
+    class Busy:
+        def count(self, drawing: float) -> None:
+            pass
+
+        def stretch(self) -> float:
+            return 5.0
+
+    clock = FakeClock()
+    run = Run(QUESTION.with_(epochs=3_000))
+    drawn = []
+    play_loop(run, lambda r: drawn.append(r.epoch), 1_000.0, clock.clock(),
+              behind=lambda: False, checkpoint=lambda: None, waiting=lambda: False, load=Busy())
+    step = block_epochs(chunk_epochs(run.experiment.run_identity()), 1_000.0, REDRAW_EVERY) * \
+        shared_grid(5.0)
+    assert run.finished and drawn[-1] == 3_000 and len(drawn) > 2
+    assert all(epoch % step == 0 for epoch in drawn[:-1]), (step, drawn)

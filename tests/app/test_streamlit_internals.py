@@ -38,6 +38,7 @@ def test_outside_a_served_session_there_is_no_browser_and_no_queue():
     """No script running (or AppTest's stand-in runtime): no browser, nothing unsent, no warning."""
     assert internals.browser_connected() is False
     assert internals.unsent_messages() == 0
+    assert internals.unflushed_messages() == 0
 
 
 def _fallback_script() -> None:

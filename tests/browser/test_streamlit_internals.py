@@ -23,8 +23,8 @@ def test_the_pinned_streamlit_is_the_one_the_details_were_read_from():
 
 
 def test_a_served_session_sees_its_websocket_client_and_send_queue(chromium):
-    """In a real server, a browser's session has a StarletteSessionClient with a send queue, and
-    no detail has degraded."""
+    """In a real server, a browser's session has a StarletteSessionClient with a send queue and
+    an AppSession with its queue of messages not yet flushed, and no detail has degraded."""
     with running_app(ARTIFACTS / "internals.log", script="tests/browser/internals_app.py") as server:
         context = chromium.new_context()
         try:
@@ -37,7 +37,9 @@ def test_a_served_session_sees_its_websocket_client_and_send_queue(chromium):
     assert "client=StarletteSessionClient" in text, text
     assert "send_queue=Queue" in text, text
     assert "browser_connected=True" in text, text
-    assert "unsent_messages=" in text and "degraded=[]" in text, text
+    assert "browser_queue=ForwardMsgQueue" in text, text
+    assert "unsent_messages=" in text and "unflushed_messages=" in text, text
+    assert "degraded=[]" in text, text
 
 
 def test_the_page_has_the_entry_module_plotly_chunk_theme_variables_and_skeletons(new_page, app_url):
