@@ -77,17 +77,20 @@ def class_round(sessions: int, frames: int, profile: str | None = None) -> tuple
     from components.live import shared_training
     from models.run.store import RunStore
 
-    shared_training.STORE = RunStore()
-    per_session = []
-    for session in range(sessions):
-        path = f"{profile}/{session}.prof" if profile and session else None
-        app = AppTest.from_function(_session, default_timeout=600,
-                                    kwargs=dict(frames=frames, epochs_a_frame=EPOCHS_A_FRAME,
-                                                explain_every=EXPLAIN_EVERY, profile=path))
-        app.run()
-        if app.exception:
-            raise RuntimeError(app.exception[0].message)
-        per_session.append(1e3 * statistics.fmean(app.session_state["costs"]))
+    kept, shared_training.STORE = shared_training.STORE, RunStore()
+    try:
+        per_session = []
+        for session in range(sessions):
+            path = f"{profile}/{session}.prof" if profile and session else None
+            app = AppTest.from_function(_session, default_timeout=600,
+                                        kwargs=dict(frames=frames, epochs_a_frame=EPOCHS_A_FRAME,
+                                                    explain_every=EXPLAIN_EVERY, profile=path))
+            app.run()
+            if app.exception:
+                raise RuntimeError(app.exception[0].message)
+            per_session.append(1e3 * statistics.fmean(app.session_state["costs"]))
+    finally:
+        shared_training.STORE = kept
     return per_session[0], statistics.median(per_session[1:])
 
 
