@@ -136,15 +136,7 @@ def spectrum(network: Network, points: Points, weights: np.ndarray,
     used = used_entries(network)
     scale = None if preconditioner is None else 1.0 / np.sqrt(np.asarray(preconditioner)[used])
     if len(used) <= EXACT_LIMIT:
-        h = hessian(network, points, weights)
-        if scale is not None:
-            h = scale[:, None] * h * scale[None, :]
-        if not np.isfinite(h).all():  # weights on their way to a divergence
-            raise ValueError("the Hessian is not finite at these weights")
-        # torch's LAPACK runs on the one intra-op thread the app sets (models/engine/trainer.py):
-        # numpy's BLAS threads fought the other sessions for the cores (a 500-parameter
-        # spectrum took 24 ms to 1.1 s).
-        return Spectrum(torch.linalg.eigvalsh(torch.as_tensor(h)).numpy(), True, len(used))
+        return _exact(hessian(network, points, weights), scale)
     theta = torch.as_tensor(np.asarray(weights, dtype=np.float64))
     loss, at = loss_function(network, points, theta), theta[used]
     d = None if scale is None else torch.as_tensor(scale)
@@ -155,6 +147,33 @@ def spectrum(network: Network, points: Points, weights: np.ndarray,
         return hv if d is None else d * hv
 
     return Spectrum(lanczos_extremes(product, len(used)), False, len(used))
+
+
+def _exact(h: np.ndarray, scale: np.ndarray | None = None) -> Spectrum:
+    """Returns the exact spectrum of the Hessian h, or of D^-1/2 h D^-1/2 with `scale` D^-1/2."""
+    if scale is not None:
+        h = scale[:, None] * h * scale[None, :]
+    if not np.isfinite(h).all():  # weights on their way to a divergence
+        raise ValueError("the Hessian is not finite at these weights")
+    # torch's LAPACK runs on the one intra-op thread the app sets (models/engine/trainer.py):
+    # numpy's BLAS threads fought the other sessions for the cores (a 500-parameter spectrum
+    # took 24 ms to 1.1 s).
+    return Spectrum(torch.linalg.eigvalsh(torch.as_tensor(h)).numpy(), True, len(h))
+
+
+def spectra(network: Network, points: Points, weights: np.ndarray,
+            preconditioner: np.ndarray | None = None) -> tuple[Spectrum, Spectrum | None]:
+    """Returns `spectrum` of the Hessian and, with a `preconditioner`, of D^-1 H: from one
+    Hessian where both are exact (Adam's and RMSprop's readings needed it twice)."""
+    used = used_entries(network)
+    if len(used) > EXACT_LIMIT:
+        return spectrum(network, points, weights), None if preconditioner is None else \
+            spectrum(network, points, weights, preconditioner)
+    h = hessian(network, points, weights)
+    plain = _exact(h)
+    if preconditioner is None:
+        return plain, None
+    return plain, _exact(h, 1.0 / np.sqrt(np.asarray(preconditioner)[used]))
 
 
 def lanczos_extremes(product: Callable[[Tensor], Tensor], size: int,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.analysis.curvature import Spectrum, spectrum, used_entries
+from models.analysis.curvature import Spectrum, spectra, used_entries
 from models.analysis.stability import THRESHOLDS
 from models.run.run import Run
 from models.run.snapshots import Snapshot
@@ -71,11 +71,11 @@ def read(run: Run, snapshot: Snapshot) -> Reading | None:
         return None
     threshold = THRESHOLDS[snapshot.optimizer]
     try:
-        found = spectrum(network, points, weights)
+        d = snapshot.preconditioner if threshold.preconditioned else None
+        found, preconditioned = spectra(network, points, weights, d)
         sharpness: float | None = found.largest
         if threshold.preconditioned:
-            d = snapshot.preconditioner
-            sharpness = None if d is None else spectrum(network, points, weights, d).largest
+            sharpness = None if preconditioned is None else preconditioned.largest
     except (ValueError, RuntimeError):  # finite weights whose curvature overflows: unread
         return None
     return Reading(snapshot.epoch, found, snapshot.optimizer, snapshot.lr, sharpness,

@@ -10,6 +10,7 @@ from models.analysis.curvature import (
     EXACT_LIMIT,
     hessian,
     lanczos_extremes,
+    spectra,
     spectrum,
     used_entries,
 )
@@ -145,3 +146,17 @@ def test_above_the_exact_limit_lanczos_finds_the_extreme_eigenvalues():
                     MLPBatch(Network(depth=1, width=6, activation="sin"), [2]).theta.numpy())
     extremes = lanczos_extremes(lambda v: torch.as_tensor(small) @ v, len(small))
     np.testing.assert_allclose(extremes, np.linalg.eigvalsh(small)[[0, -1]], rtol=1e-9)
+
+
+def test_spectra_reads_the_hessian_once_and_gives_what_spectrum_gives_twice():
+    """Adam's reading needs the spectrum of H and of D^-1 H: one Hessian, the same numbers."""
+    run = Run(QUESTION.with_(epochs=300))
+    run.advance(300)
+    shown = run.frame
+    weights, d = shown.weights[0], shown.preconditioner
+    plain, scaled = spectra(QUESTION.network, QUESTION.points, weights, d)
+    np.testing.assert_array_equal(plain.eigenvalues,
+                                  spectrum(QUESTION.network, QUESTION.points, weights).eigenvalues)
+    np.testing.assert_array_equal(
+        scaled.eigenvalues, spectrum(QUESTION.network, QUESTION.points, weights, d).eigenvalues)
+    assert spectra(QUESTION.network, QUESTION.points, weights)[1] is None
