@@ -57,7 +57,8 @@ def _session(frames: int, epochs_a_frame: int, explain_every: int, profile: str 
     for frame in range(frames):
         run.advance(epochs_a_frame)
         if frame % explain_every == 0:
-            view.explained_at = float("-inf")  # the explanation's once-a-second redraw
+            # the explanation's once-a-second redraw
+            view.explained_at, view.frames_unexplained = float("-inf"), explain_every
         if profiler:
             profiler.enable()
         start = time.thread_time()

@@ -37,6 +37,10 @@ from models.run.snapshots import predict
 # slowly, and the landscape contour alone costs a slow browser 70-160 ms a draw, time the
 # loss chart and the readouts need. A paused or finished run always gets them.
 EXPLAIN_EVERY = 1.0
+# ... and not before this many redraws since: a crowded server spaces redraws out (a second or
+# more apart in a hall of 100), and an explanation with every one of them doubled what each
+# cost, where the loss chart and the readouts are what a redraw is for.
+EXPLAIN_FRAMES = 5
 STATUS_HEADING = "## "  # the status line's markdown prefix
 
 
@@ -94,6 +98,7 @@ class LiveView:
         self.compared = compared_curves(run)
         self.shown: dict[str, object] = {}  # what each slot shows in this script run
         self.explained_at = float("-inf")   # when the explanation was last drawn
+        self.frames_unexplained = EXPLAIN_FRAMES  # redraws since (the first redraw explains)
 
     def _lay_out_explanation(self, run: Run) -> None:
         st.subheader("Why it stops")
@@ -129,8 +134,10 @@ class LiveView:
         self._draw_story(run, frame)
         now = time.monotonic()
         playing = st.session_state.get(S.PLAYING) and not run.finished
-        if not playing or now - self.explained_at >= EXPLAIN_EVERY:
-            self.explained_at = now
+        self.frames_unexplained += 1
+        if not playing or (now - self.explained_at >= EXPLAIN_EVERY
+                           and self.frames_unexplained >= EXPLAIN_FRAMES):
+            self.explained_at, self.frames_unexplained = now, 0
             self._draw_explanation(run, frame.plateaus)
         self.bus.flush()
 

@@ -175,3 +175,57 @@ def test_a_stretched_loop_shows_only_epochs_on_the_larger_grid():
         shared_grid(5.0)
     assert run.finished and drawn[-1] == 3_000 and len(drawn) > 2
     assert all(epoch % step == 0 for epoch in drawn[:-1]), (step, drawn)
+
+
+def _explained_draws(seconds_apart: float, draws: int) -> None:
+    """An AppTest script: a playing run's view drawn `draws` times, `seconds_apart` of a fake
+    clock apart; leaves which draws redrew the explanation in session state."""
+    import streamlit as st
+
+    from components import state as S
+    from components.live import view as live_view
+    from models.analysis.floors import floors
+    from models.experiment import QUESTION
+    from models.run.run import Run
+
+    class Clock:
+        now = 0.0
+
+        @classmethod
+        def monotonic(cls) -> float:
+            return cls.now
+
+    live_view.time = Clock  # the view's own clock only
+    st.session_state[S.PLAYING] = True
+    run = Run(QUESTION.with_(epochs=5_000))
+    view = live_view.LiveView(run, floors(QUESTION.points, QUESTION.network), True)
+    explained, drawn = [], []
+    view._draw_explanation = lambda r, plateaus: explained.append(len(drawn))
+    for _ in range(draws):
+        run.advance(10)
+        view.draw(run)
+        drawn.append(run.epoch)
+        Clock.now += seconds_apart
+    st.session_state["explained"] = explained
+
+
+@pytest.mark.parametrize(("seconds_apart", "expected"), [
+    (0.125, [0, 8, 16]),          # eight redraws a second: once a second
+    (2.0, [0, 5, 10, 15, 20]),    # a crowded server's redraws, 2 s apart: every fifth
+])
+def test_a_playing_view_explains_once_a_second_and_not_before_five_redraws(seconds_apart,
+                                                                          expected):
+    """The explanation is redrawn while playing at most once a second and once in
+    EXPLAIN_FRAMES redraws: a crowded server's sparse redraws do not each carry it."""
+    from streamlit.testing.v1 import AppTest
+
+    from components.live import view as live_view
+
+    try:
+        app = AppTest.from_function(_explained_draws, default_timeout=120,
+                                    kwargs=dict(seconds_apart=seconds_apart, draws=21))
+        app.run()
+        assert not app.exception, app.exception
+        assert app.session_state["explained"] == expected
+    finally:
+        live_view.time = __import__("time")
