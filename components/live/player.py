@@ -80,7 +80,8 @@ class DrawingLoad:
     sends them) and the whole process's share. With the process saturated and redrawing past
     BUSY, the redraws are spaced out by STRETCH_STEP; below CALM, or unsaturated, brought
     closer again (by a step for every such window, however long ago the last redraw was),
-    down to REDRAW_EVERY.
+    down to REDRAW_EVERY, and straight back to it below half of CALM: a student alone on a
+    process a class has just left waited up to a second between their first redraws.
     (A per-redraw estimate, the server's sending divided among the redraws, fed back on itself:
     fewer redraws made each look dearer, and a class of 30 on a 60%-busy machine saw 1.4
     redraws a second.)"""
@@ -113,6 +114,8 @@ class DrawingLoad:
                 self.process = (process - self._process_since) / elapsed
                 if self.busy > BUSY and self.process > SATURATED:
                     self._stretch = min(MAX_STRETCH, self._stretch * STRETCH_STEP)
+                elif self.busy < CALM / 2:  # next to idle (a crowd has left): at once
+                    self._stretch = 1.0
                 elif self.busy < CALM or self.process < SATURATED:
                     calm_windows = int(elapsed // self._window)
                     self._stretch = max(1.0, self._stretch / STRETCH_STEP ** calm_windows)

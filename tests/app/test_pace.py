@@ -134,15 +134,17 @@ def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_b
     assert window(0.2, 0.2) == STRETCH_STEP and load.busy == pytest.approx(0.8)
     assert window(0.5) == STRETCH_STEP ** 2
     assert window((BUSY + CALM) / 8, (BUSY + CALM) / 8) == STRETCH_STEP ** 2  # as it was
-    assert window(0.05) == STRETCH_STEP
-    assert window(0.05) == 1.0 and window(0.0) == 1.0  # never closer than REDRAW_EVERY
+    assert window(0.1) == STRETCH_STEP  # 0.2 of a core: below CALM, a step
+    assert window(0.1) == 1.0 and window(0.1) == 1.0  # never closer than REDRAW_EVERY
     for _ in range(20):
         window(0.5)
     assert load.stretch() == MAX_STRETCH  # within a window: unchanged
-    # Quiet for 1 s (two windows): the first redraw after it is spaced as after two calm ones.
-    assert window(0.0, seconds=1.0) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 2)
     # Redrawing much, but the process is not saturated (it has time to spare): closer again.
-    assert window(0.4, saturated=False) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 3)
+    assert window(0.4, saturated=False) == pytest.approx(MAX_STRETCH / STRETCH_STEP)
+    # Calm for 1 s (two windows, 0.2 of a core): spaced as after two calm windows.
+    assert window(0.2, seconds=1.0) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 3)
+    # Next to idle (the class has gone): straight back to REDRAW_EVERY.
+    assert window(0.02) == 1.0
 
 
 def test_sessions_spaced_out_advance_in_larger_blocks_on_one_grid():
