@@ -13,6 +13,7 @@ recorded.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import threading
 import weakref
 from collections import OrderedDict
@@ -46,7 +47,11 @@ OBJECT_BYTES = 1_000
 # and the diagnosis read the median seed, which may be any of them), else the first
 # MAX_SEEDS_KEPT, which the fit chart draws.
 ALL_SEEDS_FRAME = 32_768
-MAX_MEMO = 4_096  # readings kept per track; the oldest go first
+# Readings kept per track, the least recently read going first. What a redraw shows (the charts'
+# JSON, up to ~60 KB a frame) is most of it, and a class reads only the epochs it is near: 4,096
+# of them could hold a quarter of a gigabyte per track outside the store's budget. The run's
+# own readings read at every redraw (the curvature chart's, chart_epochs) stay in, being read.
+MAX_MEMO = 512
 
 # (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. Tests
 # pass their own (to move time on without training); the page trains.
@@ -254,9 +259,13 @@ class Track:
         """Returns `compute()` for this track at `epoch`, computed once for all its readers."""
         key = (name, epoch)
         try:
-            return self.memos[key]  # type: ignore[return-value]
+            value = self.memos[key]
         except KeyError:
             pass
+        else:
+            with contextlib.suppress(KeyError):  # another session's reading just dropped it
+                self.memos.move_to_end(key)
+            return value  # type: ignore[return-value]
         value = compute()
         self.memos[key] = value
         while len(self.memos) > MAX_MEMO:

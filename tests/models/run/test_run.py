@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from models.engine.trainer import trainer_for
-from models.experiment import Experiment, Points, Training
+from models.experiment import QUESTION, Experiment, Points, Training
 from models.run.history import GRAD_NORM, HIGH, LOW, MEDIAN, Event, History
 from models.run.run import Change, LinePoint, Run, RunStore
 
@@ -250,3 +250,25 @@ def test_schedule_trajectory_and_key_name_their_parts():
     twin.update(BASE.with_(lr=1e-3))
     assert run.track.key == twin.track.key and hash(run.track.key) == hash(twin.track.key)
     assert run.track.key.schedule == run.schedule
+
+
+def test_a_tracks_readings_keep_the_recently_read_and_drop_the_least_recently_read(monkeypatch):
+    """Past MAX_MEMO readings, the one read least recently goes: a reading every redraw asks
+    for (the curvature chart's) stays however many frames come after it."""
+    from models.run import track as track_module
+
+    monkeypatch.setattr(track_module, "MAX_MEMO", 3)
+    run = Run(QUESTION.with_(epochs=50))
+    computed = []
+
+    def read(name: str, epoch: int) -> str:
+        return run.memo(name, epoch, lambda: computed.append((name, epoch)) or f"{name}{epoch}")
+
+    read("chart", 0)
+    for epoch in range(1, 6):
+        read("frame", epoch)
+        assert read("chart", 0) == "chart0"  # read at every redraw: never recomputed
+    assert computed.count(("chart", 0)) == 1
+    assert list(run.track.memos) == [("frame", 4), ("frame", 5), ("chart", 0)]
+    read("frame", 1)  # dropped long ago: computed again
+    assert computed.count(("frame", 1)) == 2
