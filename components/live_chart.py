@@ -61,13 +61,19 @@ _TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16"
           "uint16": "u2", "int32": "i4", "uint32": "u4"}  # the typed arrays plotly.js reads
 
 
+# The integer types an integer array is sent as, smallest first: as plotly.py's own `to_dict`
+# does (a 10,000-epoch axis as 16-bit integers: half the bytes of 32-bit ones, in every frame).
+_INTEGERS = (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32)
+
+
 def _typed_array(array: np.ndarray) -> object:
     """Returns a numeric array as plotly.js's base64 typed array (as `Figure.to_dict` sends it:
-    its own dtype, so float32 sends half the bytes; 64-bit integers as 32-bit when they fit),
-    anything else as a list."""
-    if array.dtype.kind in "iu" and array.dtype.name not in _TYPED:
-        fits = array.size == 0 or (array.min() >= -2**31 and array.max() < 2**31)
-        array = array.astype(np.int32 if fits else np.float64)
+    floats in their own dtype, so float32 sends half the bytes; integers in the smallest type
+    that holds them, or as 64-bit floats past 32 bits), anything else as a list."""
+    if array.dtype.kind in "iu":
+        low, high = (int(array.min()), int(array.max())) if array.size else (0, 0)
+        array = array.astype(next((t for t in _INTEGERS if np.iinfo(t).min <= low
+                                   and high <= np.iinfo(t).max), np.float64))
     code = _TYPED.get(array.dtype.name)
     if code is None:
         return array.tolist()
