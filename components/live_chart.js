@@ -31,7 +31,8 @@ function loadPlotly(internals) {
 function chartNamed(name) {
   let chart = charts.get(name);
   if (!chart) {
-    chart = { div: null, host: null, token: 0, update: null, template: null };
+    chart = { div: null, host: null, token: 0, update: null, template: null,
+              segments: new Map(), hostArrays: new Map(), grown: new WeakMap() };
     charts.set(name, chart);
   }
   return chart;
@@ -62,6 +63,64 @@ function streamlitTemplate(element, names) {
     yaxis: { ...labels, gridcolor: grid, zerolinecolor: grid, automargin: true } } };
 }
 
+// A growing trace (the loss curve) comes in three parts: its points as the host had them, the
+// settled segments sent since (elements of their own: components/live_chart.py's _SEGMENT,
+// kept in chart.segments by the host's token, trace and number), and the update's tail, whose
+// "grow" says how many segments of `host.per` points come before it.
+const TYPED = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array,
+                i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+const ARRAYS = ["x", "y", "customdata"];
+
+function columns(array) {  // values a point: customdata is [loss, gap] a point
+  if (!array) return 1;
+  if (Array.isArray(array)) return Array.isArray(array[0]) ? array[0].length : 1;
+  return array.shape ? Number(String(array.shape).split(",")[1] || 1) : 1;
+}
+
+function flat(array) {  // a plain or typed array (plotly's {dtype, bdata, shape}) as numbers
+  if (!array) return [];
+  if (Array.isArray(array)) return array.flat();
+  const bytes = Uint8Array.from(atob(array.bdata), (c) => c.charCodeAt(0));
+  return Array.from(new TYPED[array.dtype](bytes.buffer));
+}
+
+function takeSegment(data) {
+  const message = JSON.parse(new TextDecoder().decode(data));
+  const chart = chartNamed(message.name);
+  for (const segment of message.segments) {
+    const points = {};
+    for (const key of ARRAYS) if (key in segment.points) points[key] = flat(segment.points[key]);
+    chart.segments.set(`${message.token}|${segment.trace}|${segment.k}`, points);
+  }
+  if (message.token === chart.token) schedule(chart);
+}
+
+function hostPoints(chart, i, key, points) {  // the host's first `points` points, decoded once
+  const id = `${i}|${key}`;
+  if (!chart.hostArrays.has(id)) chart.hostArrays.set(id, flat(chart.host.traces[i][key]));
+  return chart.hostArrays.get(id).slice(0, points * columns(chart.host.traces[i][key]));
+}
+
+function grown(chart, i, tail) {  // the whole trace, or null while a segment is on its way
+  const host = chart.host, per = host.per, had = (host.growing || {})[i] || 0;
+  const trace = { ...tail };
+  delete trace.grow;
+  for (const key of ARRAYS) {
+    if (!(key in tail)) continue;
+    const width = columns(tail[key]) || columns(host.traces[i][key]);
+    const values = hostPoints(chart, i, key, Math.min(tail.grow, had) * per);
+    for (let k = had; k < tail.grow; k++) {
+      const segment = chart.segments.get(`${chart.token}|${i}|${k}`);
+      if (!segment) return null;
+      for (const v of segment[key]) values.push(v);
+    }
+    for (const v of flat(tail[key])) values.push(v);
+    trace[key] = width === 1 ? values
+      : Array.from({ length: values.length / width }, (_, j) => values.slice(j * width, (j + 1) * width));
+  }
+  return trace;
+}
+
 function compose(chart) {
   const host = chart.host;
   const update = chart.update && chart.update.token === chart.token ? chart.update : null;
@@ -73,7 +132,17 @@ function compose(chart) {
   const data = [];
   const count = update ? update.count : host.traces.length;
   // Unchanged traces keep their objects, which Plotly.react takes to mean "nothing to redo".
-  for (let i = 0; i < count; i++) data.push((update && update.traces[i]) || host.traces[i]);
+  for (let i = 0; i < count; i++) {
+    const trace = update && update.traces[i];
+    if (trace && "grow" in trace) {
+      if (!chart.grown.has(trace)) {
+        const whole = grown(chart, i, trace);
+        if (!whole) return null;  // drawn again when the segment arrives (takeSegment)
+        chart.grown.set(trace, whole);
+      }
+      data.push(chart.grown.get(trace));
+    } else data.push(trace || host.traces[i]);
+  }
   return { data, layout };
 }
 
@@ -123,10 +192,8 @@ async function drawNext() {
   const start = performance.now();
   try {
     const Plotly = await loadPlotly(chart.host.internals);
-    if (chart.div && chart.div.isConnected) {
-      const { data, layout } = compose(chart);
-      await Plotly.react(chart.div, data, layout, chart.host.config);
-    }
+    const figure = chart.div && chart.div.isConnected ? compose(chart) : null;
+    if (figure) await Plotly.react(chart.div, figure.data, figure.layout, chart.host.config);
   } catch (error) {
     console.error("live_chart", error);
     if (chart.div && !chart.div._fullLayout) {
@@ -158,6 +225,10 @@ function showHost(chart, message, parentElement) {
   showNumbers(chart, message.numbers);
   chart.host = message;
   chart.token = message.token;  // a host is always newer than the one before it
+  chart.hostArrays = new Map();
+  for (const id of chart.segments.keys()) {  // an earlier run's segments are of no use now
+    if (!id.startsWith(`${message.token}|`)) chart.segments.delete(id);
+  }
   chart.template = message.theme ? streamlitTemplate(div, message.internals.theme) : null;
   schedule(chart);
   return () => {
@@ -218,6 +289,9 @@ function takeUpdates(data) {
   }
 }
 window.plateauLiveCharts = takeUpdates;
+window.plateauLiveSegments = takeSegment;
+for (const data of window.plateauLiveSegmentsPending || []) takeSegment(data);
+window.plateauLiveSegmentsPending = [];
 for (const data of window.plateauLivePending || []) takeUpdates(data);
 window.plateauLivePending = [];
 

@@ -32,6 +32,7 @@ import orjson
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.figures.charts import GROWING
 from components.page_style import VISUALLY_HIDDEN
 from components.streamlit_internals import BROWSER_DETAILS, PLOTLY_CHUNK
 
@@ -55,6 +56,19 @@ export default function ({ data }) {
   else (window.plateauLivePending = window.plateauLivePending || []).push(data);
 }
 """, isolate_styles=False)
+
+
+# A settled part of a growing trace (see FigureJson.growing): each is its own element that stays
+# on the page for the script run, so none can be lost the way a replaced update can be when the
+# browser falls behind; its script hands the points over to live_chart.js.
+_SEGMENT = st.components.v2.component("plateau_live_chart_segment", js="""
+export default function ({ data }) {
+  if (window.plateauLiveSegments) window.plateauLiveSegments(data);
+  else (window.plateauLiveSegmentsPending = window.plateauLiveSegmentsPending || []).push(data);
+}
+""", isolate_styles=False)
+SEGMENT_POINTS = 400  # the points of a growing trace sent in one settled segment
+_ARRAYS = ("x", "y", "customdata")  # a growing trace's per-point arrays
 
 
 _TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2",
@@ -153,23 +167,69 @@ class UpdateBus:
             _UPDATE(height=0, data=data)
 
 
+class Growing(NamedTuple):
+    """A trace whose first points stay as they are from frame to frame (the loss curve's full
+    buckets): its place and `uid`, its settled points as segments of SEGMENT_POINTS (JSON of
+    their arrays), and the trace with only the points after them, and "grow" (how many segments
+    come before)."""
+
+    index: int
+    uid: str | None
+    segments: tuple[bytes, ...]
+    tail: bytes
+
+
 class FigureJson(NamedTuple):
-    """A figure as the browser takes it: its layout and each trace as JSON, and its height."""
+    """A figure as the browser takes it: its layout and each trace as JSON, its height, and its
+    growing traces (a trace whose `meta` says how many of its first points are settled,
+    charts.GROWING)."""
 
     layout: bytes
     traces: list[bytes]
     height: int | None
+    growing: tuple[Growing, ...] = ()
 
 
-def figure_json(fig: go.Figure | dict, theme: bool = True) -> FigureJson:
+def _growing(index: int, trace: dict, settled: int, cache: dict | None) -> Growing | None:
+    if not all(isinstance(trace[key], np.ndarray | list | tuple) for key in _ARRAYS
+               if key in trace):
+        return None  # arrays already encoded (a validated go.Figure's to_dict): sent whole
+    count = settled // SEGMENT_POINTS
+    arrays = {key: np.asarray(trace[key]) for key in _ARRAYS if key in trace}
+    cache = {} if cache is None else cache
+    segments = []
+    for k in range(count):
+        key = (trace.get("uid"), k)
+        if key not in cache:
+            cache[key] = to_json({name: a[k * SEGMENT_POINTS:(k + 1) * SEGMENT_POINTS]
+                                  for name, a in arrays.items()})
+        segments.append(cache[key])
+    segments = tuple(segments)
+    tail = {**trace, **{key: a[count * SEGMENT_POINTS:] for key, a in arrays.items()},
+            "grow": count}
+    tail.pop("meta", None)
+    return Growing(index, trace.get("uid"), segments, to_json(tail))
+
+
+def figure_json(fig: go.Figure | dict, theme: bool = True,
+                segments: dict | None = None) -> FigureJson:
     """Returns a figure (a go.Figure, or plain "data" and "layout" dicts) as JSON; with `theme`
-    (Streamlit's look, which replaces the template in the browser) without its template."""
+    (Streamlit's look, which replaces the template in the browser) without its template.
+    `segments` keeps growing traces' settled segments as JSON by (uid, number), for the next
+    figure of the same curve (the same run, scale and length) to reuse."""
     figure = fig.to_dict() if isinstance(fig, go.Figure) else fig
     layout = dict(figure.get("layout", {}))
     if theme:
         layout.pop("template", None)
-    return FigureJson(to_json(layout), [to_json(trace) for trace in figure.get("data", [])],
-                      layout.get("height"))
+    traces, growing = [], []
+    for index, trace in enumerate(figure.get("data", [])):
+        meta = trace.get("meta")
+        if isinstance(meta, dict) and GROWING in meta:
+            grown = _growing(index, trace, int(meta[GROWING]), segments)
+            growing.extend([grown] if grown else [])
+            trace = {key: value for key, value in trace.items() if key != "meta"}
+        traces.append(to_json(trace))
+    return FigureJson(to_json(layout), traces, layout.get("height"), tuple(growing))
 
 
 class LiveChart:
@@ -187,6 +247,10 @@ class LiveChart:
         # so the host stays mounted until this run draws it again (an empty would replace it).
         self._box = st.container(gap=None)
         self._fallback = self._box.empty() if PLOTLY_CHUNK is None else None
+        # the settled segments of growing traces, each an element of its own, appended here
+        self._segment_box = st.container(gap=None) if PLOTLY_CHUNK is not None else None
+        # (place, uid) of each growing trace of the host -> segments the browser has
+        self._segments: dict[tuple[int, str | None], int] = {}
         self._bus, self._name, self._height, self._alt, self._rank = bus, name, height, alt, rank
         self._config, self._theme = PLOTLY_CONFIG if config is None else config, theme == "streamlit"
         self._token = time.time_ns() // 1000  # orders this run's messages after earlier runs'
@@ -205,7 +269,7 @@ class LiveChart:
         """Shows a figure already turned into JSON (`figure_json`; many sessions showing one
         figure turn it into JSON once); `fig` is the figure itself, for the fallback without
         plotly.js's chunk."""
-        layout_json, traces, height = figure
+        layout_json, traces, height, growing = figure
         if self._sent == (layout_json, traces, numbers):
             return  # the browser shows this already: nothing to send, nothing to redraw
         self._sent = (layout_json, traces, numbers)
@@ -219,18 +283,40 @@ class LiveChart:
                                         key=f"live_chart_{self._name}_{self._draws}")
         elif self._drawn is None:
             height = self._height or height or DEFAULT_HEIGHT
+            self._segments = {(g.index, g.uid): len(g.segments) for g in growing}
             with self._box:
                 _HOST(key=f"live_chart_{self._name}", height=height, data=_json(
                     host=True, name=self._name, token=self._token, layout=layout_json,
                     traces=[orjson.Fragment(t) for t in traces], height=height,
                     config=self._config, theme=self._theme, alt=self._alt, numbers=numbers,
-                    internals=BROWSER_DETAILS, rank=self._rank))
+                    internals=BROWSER_DETAILS, rank=self._rank, per=SEGMENT_POINTS,
+                    growing={str(i): n for (i, _), n in self._segments.items()}))
             self._drawn = (layout_json, traces)
         else:
             drawn_layout, drawn_traces = self._drawn
             changed = {str(i): orjson.Fragment(trace) for i, trace in enumerate(traces)
                        if i >= len(drawn_traces) or trace != drawn_traces[i]}
+            # only what came after the segments the browser has (the new ones in one element)
+            sending = [g for g in growing
+                       if str(g.index) in changed and (g.index, g.uid) in self._segments]
+            self._send_segments(sending)
+            for grown in sending:
+                changed[str(grown.index)] = orjson.Fragment(grown.tail)
             self._bus.add(_json(
                 name=self._name, token=self._token, seq=self._draws,
                 layout=None if layout_json == drawn_layout else layout_json,
                 traces=changed, count=len(traces), numbers=numbers))
+
+    def _send_segments(self, growing: list[Growing]) -> None:
+        """Sends the settled segments of growing traces that the browser does not have yet, in
+        one element that stays on the page (appended below the chart)."""
+        segments = []
+        for grown in growing:
+            key = (grown.index, grown.uid)  # the host's trace at that place is this one
+            segments += [{"trace": grown.index, "k": k, "points": orjson.Fragment(grown.segments[k])}
+                         for k in range(self._segments[key], len(grown.segments))]
+            self._segments[key] = max(self._segments[key], len(grown.segments))
+        if segments:
+            with self._segment_box:
+                _SEGMENT(height=0, data=_json(name=self._name, token=self._token,
+                                              segments=segments))

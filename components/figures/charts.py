@@ -19,6 +19,7 @@ from models.run.history import HIGH, LOW, History
 from models.run.snapshots import MAX_SEEDS_KEPT  # the curves drawn are the seeds a replay keeps
 
 MAX_POINTS = 2_000
+GROWING = "settled"  # a trace's `meta` key: how many of its first points stay as they are
 # The fit's resolution: steps per the points' y span. The chart shows that span in about 300
 # pixels, so a step is a third of a pixel: finer steps only redrew curves that looked the same.
 CURVE_STEPS = 1_000
@@ -36,6 +37,33 @@ def downsample_index(y: np.ndarray, most: int = MAX_POINTS) -> np.ndarray:
     return MinMaxLTTBDownsampler().downsample(finite, n_out=most)
 
 
+def bucket_index(y: np.ndarray, total: int, most: int = MAX_POINTS) -> tuple[np.ndarray, int]:
+    """Returns the indices of the points of y (the first len(y) epochs of a run of `total`) that
+    a growing curve shows, and how many of them are settled. The run's epochs are cut into
+    fixed buckets of `ceil(total / ((most - 1) // 2))`; a full bucket shows its lowest and
+    highest point (and the very first point), the bucket still filling shows all its points,
+    and the latest point is always shown. A full bucket's points never change as the run goes
+    on, so each frame need only send what comes after them (the settled points first,
+    `settled` of them); plateaus and sudden drops keep their extremes, and the curve has at
+    most `most` points (plus a bucket while it fills) however long the run.
+    """
+    n, width = len(y), max(1, -(-max(total, 1) // max(1, (most - 1) // 2)))
+    full = n // width
+    finite = np.nan_to_num(np.asarray(y[: full * width], dtype=np.float64), nan=0.0,
+                           posinf=np.finfo(np.float64).max, neginf=np.finfo(np.float64).min)
+    if width == 1:
+        settled = np.arange(full)
+    else:
+        base = np.arange(full) * width
+        buckets = finite.reshape(full, width)
+        extremes = np.stack([base + buckets.argmin(axis=1), base + buckets.argmax(axis=1)], axis=1)
+        settled = np.unique(np.concatenate([[0] if full else [], extremes.ravel()]).astype(np.int64))
+    tail = np.arange(full * width, n)
+    if n and not len(tail) and settled[-1] != n - 1:
+        tail = np.array([n - 1])  # the curve ends at the latest epoch, as the status line does
+    return np.concatenate([settled, tail]).astype(np.int64), len(settled)
+
+
 def _f32(values: np.ndarray) -> np.ndarray:
     """Returns values as float32, the huge ones (a diverging run) capped at float32's largest."""
     return np.clip(values, -F32_MAX, F32_MAX).astype(np.float32)
@@ -50,7 +78,7 @@ def loss_figure(history: History, floors: Floors, log_y: bool = True, epochs: in
 
 def loss_chart(history: History, floors: Floors, log_y: bool = True, epochs: int | None = None,
                compared: list[tuple[str, np.ndarray, np.ndarray]] = (),
-               extra: Decorations | None = None) -> dict:
+               extra: Decorations | None = None, seeds: int = 0) -> dict:
     """Returns the loss-against-epoch chart: the loss (with a min-max band over seeds), the floor
     as a labelled dashed line, the linear floor, earlier runs (label, epochs, loss) as faded
     curves, marked changes, and `extra` traces, shapes and annotations from the explanation.
@@ -69,24 +97,31 @@ def loss_chart(history: History, floors: Floors, log_y: bool = True, epochs: int
             marker=dict(symbol=symbol, size=8, color=colour, maxdisplayed=12),
             hovertemplate=f"{label}<br>epoch %{{x}}<br>loss %{{customdata:.4e}}<extra></extra>"))
     loss = history.loss
-    keep = downsample_index(loss)
+    # Fixed buckets over the whole run (its `epochs`), so the points of full buckets stay the
+    # same from frame to frame: the live chart sends only what comes after them.
+    keep, settled = bucket_index(loss, epochs or history.count)
     # Sent as 32-bit numbers: 7 significant digits where the chart shows 4, and half the bytes
     # (a 32-seed run of 100,000 epochs stays under 100 KB a redraw).
     x = history.epochs[keep].astype(np.int32)
+    growing = {GROWING: settled}  # the trace's first `settled` points never change (live_chart.py)
     shown = _f32(clip(loss[keep]))
-    if history.last_losses is not None and len(history.last_losses) > 1:
+    # The band from the first frame on when the run has `seeds` (its traces keep their places
+    # as the run grows: the live chart sends only the points added to them)
+    count = len(history.last_losses) if history.last_losses is not None else seeds
+    if count > 1:
         for column, name in ((HIGH, "max over seeds"), (LOW, "min over seeds")):
             parts.traces.append(dict(
                 type="scatter", x=x,
                 y=_f32(clip(history.stats[: history.count, column][keep])),
-                mode="lines", line=dict(width=0), name=name, hoverinfo="skip",
+                mode="lines", line=dict(width=0), name=name, hoverinfo="skip", uid=f"loss-{name}",
+                meta=growing,
                 showlegend=column == LOW, fill="tonexty" if column == LOW else None,
                 fillcolor=P.BAND))
-        loss_name = f"median loss of {len(history.last_losses)} seeds"
+        loss_name = f"median loss of {count} seeds"
     else:
         loss_name = "loss"
     parts.traces.append(dict(
-        type="scatter", x=x, y=shown, mode="lines", name=loss_name,
+        type="scatter", x=x, y=shown, mode="lines", name=loss_name, uid="loss", meta=growing,
         line=dict(color=P.LOSS, dash=P.LOSS_DASH, width=2.5),
         customdata=_f32(np.column_stack([loss[keep], loss[keep] - floors.floor])),
         hovertemplate="epoch %{x}<br>loss %{customdata[0]:.4e}<br>gap %{customdata[1]:.4e}"

@@ -165,7 +165,8 @@ class LiveView:
         if replayed is not None:
             extra.extend(replay_mark(replayed.epoch))
         total = run.experiment.training.epochs
-        figure = loss_chart(history, floors, self.log_y, total, self.compared, extra)
+        figure = loss_chart(history, floors, self.log_y, total, self.compared, extra,
+                            run.experiment.seeds)
         epoch = history.count if replayed is None else replayed.epoch
         loss_words = loss_numbers(epoch, total, loss, "floor" if floors.exact else
                                   "lower bound of the floor", floor_text, gap)
@@ -175,7 +176,10 @@ class LiveView:
         curves = predict(run.experiment.network, shown.weights, grid)
         fit = fit_chart(xs, ys, grid, curves, floors, figure["layout"]["height"])
         label, narrative = explanation.narrative(run, floors, plateaus)
-        return Frame(figure_json(figure), loss_words, figure_json(fit),
+        # the loss curve's settled segments never change: encoded once per run, scale and length
+        segments = None if self.replayed is not None or self.compared else \
+            run.memo(f"loss_segments/{self.log_y}/{total}", 0, dict)
+        return Frame(figure_json(figure, segments=segments), loss_words, figure_json(fit),
                      fit_numbers(xs, ys, grid, np.asarray(curves)[0], floors.line),
                      plateaus, label, narrative)
 

@@ -10,7 +10,15 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.figures.charts import HEIGHT, LEGEND_ROW, MAX_POINTS, fit_figure, loss_figure, prediction_grid
+from components.figures.charts import (
+    HEIGHT,
+    LEGEND_ROW,
+    MAX_POINTS,
+    fit_figure,
+    loss_chart,
+    loss_figure,
+    prediction_grid,
+)
 from components.live_chart import to_json
 from models.analysis.floors import floors
 from models.question.presets import PRESETS
@@ -155,3 +163,106 @@ def test_integers_go_as_the_smallest_typed_array_that_holds_them(values):
     bits = next((b for b in (8, 16, 32) if -2**(b - 1) <= low and high < 2**b), None)
     assert back.dtype.kind == ("f" if bits is None else "iu"[low >= 0 and high >= 2**(bits - 1)])
     assert back.itemsize * 8 == (64 if bits is None else bits)
+
+
+def test_a_growing_curves_full_buckets_never_change_as_the_run_goes_on():
+    """bucket_index: the settled points of a shorter history are the first points of every
+    longer one; each full bucket keeps its lowest and highest point; the curve ends at the
+    latest epoch and has at most MAX_POINTS points once the run is done."""
+    from components.figures.charts import bucket_index
+
+    y = np.random.default_rng(3).random(20_000)
+    y[5_000:5_100] = np.inf  # a divergence's infinities are extremes too
+    before = (np.empty(0, dtype=np.int64), 0)
+    for n in (1, 9, 10, 11, 997, 1_000, 4_321, 5_050, 12_345, 20_000):
+        index, settled = bucket_index(y[:n], 20_000)
+        assert np.all(np.diff(index) > 0) and index[-1] == n - 1
+        np.testing.assert_array_equal(index[:before[1]], before[0][:before[1]])
+        width = -(-20_000 // ((MAX_POINTS - 1) // 2))
+        for start in range(0, (n // width) * width, width):
+            bucket = np.nan_to_num(y[start:start + width], posinf=np.finfo(float).max)
+            assert {start + bucket.argmin(), start + bucket.argmax()} <= set(index[:settled])
+        before = (index, settled)
+    assert len(index) <= MAX_POINTS
+
+
+def test_a_growing_trace_is_its_segments_and_its_tail():
+    """figure_json splits the loss curve's settled points into segments of SEGMENT_POINTS and
+    a tail; together they are the whole trace, point for point, as the host sends it."""
+    import base64
+
+    import orjson
+
+    from components.live_chart import SEGMENT_POINTS, figure_json
+
+    def values(array):
+        if isinstance(array, dict):
+            flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+            return flat.reshape(-1, 2) if "shape" in array else flat
+        return np.asarray(array)
+
+    run = Run(QUESTION.with_(epochs=30_000, seeds=4))
+    run.advance(12_345)
+    sent = figure_json(loss_chart(run.history, floors(QUESTION.points, QUESTION.network), True,
+                                  30_000))
+    assert [g.uid for g in sent.growing] == ["loss-max over seeds", "loss-min over seeds", "loss"]
+    for grown in sent.growing:
+        whole = orjson.loads(sent.traces[grown.index])
+        tail = orjson.loads(grown.tail)
+        assert tail["grow"] == len(grown.segments) > 0 and "meta" not in whole
+        for key in ("x", "y", "customdata"):
+            if key not in whole:
+                continue
+            parts = [values(orjson.loads(s)[key]) for s in grown.segments] + [values(tail[key])]
+            assert all(len(p) == SEGMENT_POINTS for p in parts[:-1])
+            np.testing.assert_array_equal(np.concatenate(parts), values(whole[key]))
+
+
+def _growing_draws(epochs: list[int]) -> None:
+    """An AppTest script: the loss chart of one run drawn at `epochs`; leaves the segments sent
+    (trace, number) and each update's "grow" counts in session state."""
+    import orjson
+    import streamlit as st
+
+    from components import live_chart
+    from components.figures.charts import loss_chart
+    from models.analysis.floors import floors
+    from models.question.presets import PRESETS
+    from models.run.run import Run
+
+    experiment = PRESETS["question"].experiment.with_(epochs=30_000, seeds=4)
+    run, sent, grows = Run(experiment), [], []
+    segment = live_chart._SEGMENT
+    live_chart._SEGMENT = lambda data, height: sent.append(
+        [(part["trace"], part["k"]) for part in orjson.loads(data)["segments"]])
+    try:
+        bus = live_chart.UpdateBus()
+        chart = live_chart.LiveChart("loss", bus)
+        bus.add = lambda update: grows.append(
+            {i: t.get("grow") for i, t in orjson.loads(update)["traces"].items()})
+        for epoch in epochs:
+            run.advance(epoch - run.epoch)
+            chart.draw(loss_chart(run.history, floors(experiment.points, experiment.network),
+                                  True, 30_000, seeds=4))
+    finally:
+        live_chart._SEGMENT = segment
+    st.session_state["sent"], st.session_state["grows"] = sent, grows
+
+
+def test_a_growing_curves_segments_are_sent_once_each_and_updates_carry_the_rest():
+    """The host has the curve as it was; each later draw sends only the segments settled since
+    (each once, as an element of its own) and the points after them."""
+    from components.live_chart import PLOTLY_CHUNK
+
+    if PLOTLY_CHUNK is None:
+        pytest.skip("without plotly.js's chunk the charts fall back to st.plotly_chart")
+    # 30,000 epochs: buckets of 31 epochs, a segment (400 points) is 200 buckets, 6,200 epochs
+    app = AppTest.from_function(_growing_draws, kwargs=dict(epochs=[6_500, 7_000, 18_999, 19_000]),
+                                default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    # the host (6,500 epochs) had one segment of each of the three traces; 18,999 settles two
+    # more of each, sent in one element
+    assert app.session_state["sent"] == [[(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]]
+    assert app.session_state["grows"] == [{"0": 1, "1": 1, "2": 1}, {"0": 3, "1": 3, "2": 3},
+                                          {"0": 3, "1": 3, "2": 3}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from tests.browser.dom import screenshot, status_lines
@@ -94,3 +95,36 @@ def test_log_scale_switched_while_playing_redraws_the_same_plot(new_page):
         timeout=60_000)
     _wait_epochs(page, 1000)
     assert page.evaluate(READ)["tag"] == first["tag"]
+
+
+# The loss chart's traces as the browser's plot holds them: [x, y, customdata or None] each.
+CURVES = f"""() => document.querySelector('{LOSS_PLOT}').data.slice(0, 3).map(t => [
+  Array.from(t.x), Array.from(t.y), t.customdata ? Array.from(t.customdata, r => Array.from(r)) : null])"""
+
+
+def test_the_growing_loss_curve_is_the_servers_curve_point_for_point(new_page):
+    """Mid-run, each frame sends the loss curve's points after its settled segments, and the
+    segments as elements of their own: what the plot shows (band and median, with the hover's
+    loss and gap) is, point for point, the server's loss chart at the epoch it ends at."""
+    from components.figures.charts import loss_chart
+    from models.analysis.floors import floors
+    from models.experiment import QUESTION
+    from models.run.run import Run
+
+    page = new_page(LINK.replace("seed=4242", "seed=4244"))
+    page.wait_for_function(DRAWN, timeout=90_000)
+    _wait_epochs(page, 45_000)  # two settled segments (20,200 epochs each) past the host's
+    shown = page.evaluate(CURVES)
+    epoch = int(shown[2][0][-1])
+    experiment = QUESTION.with_(epochs=100_000, seeds=16, seed=4244)
+    run = Run(experiment)
+    run.advance(epoch)
+    expected = loss_chart(run.history, floors(experiment.points, experiment.network), True,
+                          100_000, seeds=16)["data"][:3]
+    assert epoch > 40_400
+    for (x, y, customdata), trace in zip(shown, expected, strict=True):
+        np.testing.assert_array_equal(np.array(x), trace["x"])
+        np.testing.assert_array_equal(np.array(y, dtype=np.float32), trace["y"])
+        if "customdata" in trace:
+            np.testing.assert_array_equal(np.array(customdata, dtype=np.float32),
+                                          trace["customdata"])
