@@ -1,8 +1,10 @@
 """Figures as pure functions of data: the loss against its floors, and the fit.
 
 No `st.*` call here: tests check the traces and numbers; the page only places the figures.
-Each trace sends at most MAX_POINTS points, picked by MinMaxLTTB (tsdownsample) so plateaus
-and sudden drops survive: the browser stays light on a 100,000-epoch run.
+Each trace sends at most MAX_POINTS points so the browser stays light on a 100,000-epoch run:
+the loss curve (and its band) the lowest and highest point of fixed buckets over the whole run
+(`bucket_index`: full buckets never change, so the live chart sends only what is new), other
+curves picked by MinMaxLTTB (tsdownsample); plateaus and sudden drops survive either way.
 """
 
 from __future__ import annotations
