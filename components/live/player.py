@@ -78,10 +78,10 @@ class DrawingLoad:
     REDRAW_EVERY. Each LOAD_WINDOW it takes the CPU that redrawing cost the process as a share
     of a core (the redraws' own, each `count`ed by its session, and the server thread's, which
     sends them) and the whole process's share. With the process saturated and redrawing past
-    BUSY, the redraws are spaced out by STRETCH_STEP; below CALM, or unsaturated, brought
-    closer again (by a step for every such window, however long ago the last redraw was),
-    down to REDRAW_EVERY, and straight back to it below half of CALM: a student alone on a
-    process a class has just left waited up to a second between their first redraws.
+    BUSY, the redraws are spaced out by STRETCH_STEP; with the process unsaturated brought
+    closer again (by a step for every such window, however long ago the last redraw was), down
+    to REDRAW_EVERY, and straight back to it when redrawing takes less than CALM: a student
+    alone on a process a class had just left waited up to a second between redraws for seconds.
     (A per-redraw estimate, the server's sending divided among the redraws, fed back on itself:
     fewer redraws made each look dearer, and a class of 30 on a 60%-busy machine saw 1.4
     redraws a second.)"""
@@ -114,9 +114,9 @@ class DrawingLoad:
                 self.process = (process - self._process_since) / elapsed
                 if self.busy > BUSY and self.process > SATURATED:
                     self._stretch = min(MAX_STRETCH, self._stretch * STRETCH_STEP)
-                elif self.busy < CALM / 2:  # next to idle (a crowd has left): at once
+                elif self.busy < CALM:  # redrawing takes little (a crowd has left): at once
                     self._stretch = 1.0
-                elif self.busy < CALM or self.process < SATURATED:
+                elif self.process < SATURATED:
                     calm_windows = int(elapsed // self._window)
                     self._stretch = max(1.0, self._stretch / STRETCH_STEP ** calm_windows)
                 self._since, self._server_since, self._drawing = now, server, 0.0

@@ -113,9 +113,9 @@ def test_the_loop_ends_its_run_when_a_rerun_waits_and_leaves_the_run_where_it_wa
 def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_back():
     """What redrawing cost over each window (the redraws' own CPU and the server thread's), as
     a share of a core: above BUSY, with the process saturated, the redraws are spaced out by
-    STRETCH_STEP a window (at most MAX_STRETCH); below CALM, or with the process unsaturated,
-    brought back by a step for every such window, however long since the last redraw; never
-    closer than REDRAW_EVERY; in between the spacing stays."""
+    STRETCH_STEP a window (at most MAX_STRETCH); with the process unsaturated brought back by a
+    step for every such window, however long since the last redraw; below CALM straight back;
+    never closer than REDRAW_EVERY; in between the spacing stays."""
     from components.live.player import BUSY, CALM, MAX_STRETCH, STRETCH_STEP
 
     clock, server, process = FakeClock(), [0.0], [0.0]
@@ -134,17 +134,18 @@ def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_b
     assert window(0.2, 0.2) == STRETCH_STEP and load.busy == pytest.approx(0.8)
     assert window(0.5) == STRETCH_STEP ** 2
     assert window((BUSY + CALM) / 8, (BUSY + CALM) / 8) == STRETCH_STEP ** 2  # as it was
-    assert window(0.1) == STRETCH_STEP  # 0.2 of a core: below CALM, a step
-    assert window(0.1) == 1.0 and window(0.1) == 1.0  # never closer than REDRAW_EVERY
+    assert window(0.1) == 1.0  # 0.2 of a core: below CALM, straight back
+    assert window(0.1) == 1.0 and window(0.0) == 1.0  # never closer than REDRAW_EVERY
     for _ in range(20):
         window(0.5)
     assert load.stretch() == MAX_STRETCH  # within a window: unchanged
-    # Redrawing much, but the process is not saturated (it has time to spare): closer again.
+    # Redrawing much, but the process is not saturated (it has time to spare): closer again,
+    # a step for every such window (1 s: two).
     assert window(0.4, saturated=False) == pytest.approx(MAX_STRETCH / STRETCH_STEP)
-    # Calm for 1 s (two windows, 0.2 of a core): spaced as after two calm windows.
-    assert window(0.2, seconds=1.0) == pytest.approx(MAX_STRETCH / STRETCH_STEP ** 3)
-    # Next to idle (the class has gone): straight back to REDRAW_EVERY.
-    assert window(0.02) == 1.0
+    assert window(0.8, seconds=1.0, saturated=False) == \
+        pytest.approx(MAX_STRETCH / STRETCH_STEP ** 3)
+    # Redrawing takes little (the class has gone): straight back to REDRAW_EVERY.
+    assert window(0.1) == 1.0
 
 
 def test_sessions_spaced_out_advance_in_larger_blocks_on_one_grid():
