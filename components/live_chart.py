@@ -32,7 +32,6 @@ import orjson
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.figures.charts import GROWING
 from components.page_style import VISUALLY_HIDDEN
 from components.streamlit_internals import BROWSER_DETAILS, PLOTLY_CHUNK
 
@@ -68,6 +67,9 @@ export default function ({ data }) {
 }
 """, isolate_styles=False)
 SEGMENT_POINTS = 400  # the points of a growing trace sent in one settled segment
+# A trace's `meta` key saying how many of its first points stay as they are (a growing curve's,
+# components/figures/charts.py): those are sent once, as segments.
+GROWING = "settled"
 _ARRAYS = ("x", "y", "customdata")  # a growing trace's per-point arrays
 
 

@@ -283,6 +283,11 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                 step = block * shared_grid(load.stretch())
                 run.advance(block_end(run.epoch, step) - run.epoch, compute)
                 pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
+                # A rerun (another page's, a full one) may wait here too: a run slower than its
+                # pace is always due, and while its redraws wait for the server it makes no
+                # st.* call that would let Streamlit stop it (a hostile test's 100,000 epochs
+                # of a large network trained on for minutes).
+                checkpoint()
             now = clock.now()
             if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
                 spent = clock.cpu()

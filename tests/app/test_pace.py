@@ -232,3 +232,31 @@ def test_a_playing_view_explains_once_a_second_and_not_before_five_redraws(secon
         assert app.session_state["explained"] == expected
     finally:
         live_view.time = __import__("time")
+
+
+def test_a_run_slower_than_its_pace_and_never_drawn_still_reaches_a_checkpoint_each_block():
+    """Training slower than the pace (always due) while the server has not sent the last
+    redraw (never drawn): each block still ends at a checkpoint, where Streamlit stops the
+    script for a waiting rerun."""
+    clock = FakeClock()
+
+    def slow(trainer, epochs):  # each block takes longer than the pace allows
+        clock.pass_time(1.0)
+        return no_training(trainer, epochs)
+
+    class Stopped(Exception):
+        pass
+
+    checkpoints = []
+
+    def checkpoint() -> None:
+        checkpoints.append(clock.now())
+        if len(checkpoints) == 3:
+            raise Stopped
+
+    run = Run(QUESTION.with_(epochs=100_000))
+    with pytest.raises(Stopped):
+        play_loop(run, lambda r: pytest.fail("drawn while the server is behind"), 1_000.0,
+                  clock.clock(), slow, behind=lambda: True, checkpoint=checkpoint,
+                  waiting=lambda: False, load=DrawingLoad(lambda: 0.0, clock.now))
+    assert len(checkpoints) == 3 and 0 < run.epoch < 100_000
