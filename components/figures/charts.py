@@ -16,12 +16,15 @@ import plotly.graph_objects as go
 from tsdownsample import MinMaxLTTBDownsampler
 
 from components import palette as P
-from components.live_chart import GROWING
 from models.analysis.floors import Floors
 from models.run.history import HIGH, LOW, History
 from models.run.snapshots import MAX_SEEDS_KEPT  # the curves drawn are the seeds a replay keeps
 
 MAX_POINTS = 2_000
+# A trace's `meta` key: how many of its first points stay as they are from frame to frame, which
+# the live chart then sends once (components/live_chart.py's GROWING, named there: this package
+# does not import streamlit; tests/app/test_live_chart.py checks that the two agree).
+GROWING = "settled"
 # The fit's resolution: steps per the points' y span. The chart shows that span in about 300
 # pixels, so a step is a third of a pixel: finer steps only redrew curves that looked the same.
 CURVE_STEPS = 1_000

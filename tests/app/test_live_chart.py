@@ -206,6 +206,9 @@ def test_a_growing_trace_is_its_segments_and_its_tail():
     sent = figure_json(loss_chart(run.history, floors(QUESTION.points, QUESTION.network), True,
                                   30_000))
     assert [g.uid for g in sent.growing] == ["loss-max over seeds", "loss-min over seeds", "loss"]
+    from components.figures import charts
+    from components.live_chart import GROWING
+    assert charts.GROWING == GROWING
     for grown in sent.growing:
         whole = orjson.loads(sent.traces[grown.index])
         tail = orjson.loads(grown.tail)
