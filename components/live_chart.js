@@ -107,7 +107,7 @@ function grown(chart, i, tail) {  // the whole trace, or null while a segment is
   delete trace.grow;
   for (const key of ARRAYS) {
     if (!(key in tail)) continue;
-    const width = columns(tail[key]) || columns(host.traces[i][key]);
+    const width = columns(tail[key]);
     const values = hostPoints(chart, i, key, Math.min(tail.grow, had) * per);
     for (let k = had; k < tail.grow; k++) {
       const segment = chart.segments.get(`${chart.token}|${i}|${k}`);

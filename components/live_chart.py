@@ -183,8 +183,8 @@ class Growing(NamedTuple):
 
 class FigureJson(NamedTuple):
     """A figure as the browser takes it: its layout and each trace as JSON, its height, and its
-    growing traces (a trace whose `meta` says how many of its first points are settled,
-    charts.GROWING)."""
+    growing traces (a trace whose `meta` says, under GROWING, how many of its first points are
+    settled)."""
 
     layout: bytes
     traces: list[bytes]

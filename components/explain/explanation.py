@@ -18,11 +18,9 @@ import streamlit as st
 from components import palette as P
 from components import state as S
 from components.explain.search import searched
+from components.figures import explanation as figures
 from components.figures.charts import Decorations, downsample_index, level_line
 from components.figures.descriptions import grad_norm_numbers, landscape_numbers, slice_numbers
-from components.figures.explanation import (
-    grad_norm_chart as grad_norm_dict,
-)
 from components.figures.explanation import (
     landscape_chart,
     plateau_decorations,
@@ -135,9 +133,9 @@ def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None
 
 def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
                    ) -> tuple[dict, str]:
-    """Returns the (slope, intercept) landscape (plain dicts) with this run's path (seeds as columns), up to
-    now or, replaying, up to the snapshot `shown`, where it ends; and its numbers in words, whose
-    lowest point is the page's least-squares line and its MSE (`floors`)."""
+    """Returns the (slope, intercept) landscape as plain dicts, with this run's path (seeds as
+    columns) up to now or, replaying, up to the snapshot `shown`, where it ends; and its numbers
+    in words, whose lowest point is the page's least-squares line and its MSE (`floors`)."""
     path = run.trajectory if shown is None else \
         [p for p in run.trajectory if p.epoch < shown.epoch] + [
             LinePoint(shown.epoch, shown.slopes, shown.intercepts)]
@@ -195,4 +193,4 @@ def render_slice(run: Run) -> go.Figure | None:
 def grad_norm_chart(run: Run) -> tuple[dict, str]:
     """Returns the gradient norm chart of the run (plain dicts) and its numbers in words."""
     epochs, norms = run.history.epochs, run.history.grad_norm
-    return grad_norm_dict(epochs, norms), grad_norm_numbers(epochs, norms)
+    return figures.grad_norm_chart(epochs, norms), grad_norm_numbers(epochs, norms)

@@ -134,7 +134,7 @@ def spectrum(network: Network, points: Points, weights: np.ndarray,
     symmetric); exact up to EXACT_LIMIT parameters, else Lanczos estimates of the extremes.
     Raises ValueError where the Hessian overflows, RuntimeError where LAPACK cannot converge."""
     used = used_entries(network)
-    scale = None if preconditioner is None else 1.0 / np.sqrt(np.asarray(preconditioner)[used])
+    scale = None if preconditioner is None else _scale(preconditioner, used)
     if len(used) <= EXACT_LIMIT:
         return _exact(hessian(network, points, weights), scale)
     theta = torch.as_tensor(np.asarray(weights, dtype=np.float64))
@@ -147,6 +147,11 @@ def spectrum(network: Network, points: Points, weights: np.ndarray,
         return hv if d is None else d * hv
 
     return Spectrum(lanczos_extremes(product, len(used)), False, len(used))
+
+
+def _scale(preconditioner: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """Returns D^-1/2 over the used entries of a full theta-sized diagonal preconditioner D."""
+    return 1.0 / np.sqrt(np.asarray(preconditioner)[used])
 
 
 def _exact(h: np.ndarray, scale: np.ndarray | None = None) -> Spectrum:
@@ -173,7 +178,7 @@ def spectra(network: Network, points: Points, weights: np.ndarray,
     plain = _exact(h)
     if preconditioner is None:
         return plain, None
-    return plain, _exact(h, 1.0 / np.sqrt(np.asarray(preconditioner)[used]))
+    return plain, _exact(h, _scale(preconditioner, used))
 
 
 def lanczos_extremes(product: Callable[[Tensor], Tensor], size: int,
