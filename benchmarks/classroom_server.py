@@ -82,12 +82,12 @@ def runs(process: psutil.Process, name: str) -> bool:
 
 
 def server_processes(pid: int) -> list[psutil.Process]:
-    """Returns the server's processes: start.sh's Streamlit processes and nginx's (its master
-    and workers, not start.sh's once-a-second `sleep`), or start.sh itself when it became the
-    one Streamlit process (exec)."""
+    """Returns the server's processes: start.sh's Streamlit processes (`python -m deploy.serve`)
+    and nginx's (its master and workers, not start.sh's once-a-second `sleep`), or start.sh
+    itself when it became the one Streamlit process (exec)."""
     command = psutil.Process(pid)
     return [p for p in command.children(recursive=True)
-            if runs(p, "streamlit") or runs(p, "nginx")] or [command]
+            if runs(p, "deploy.serve") or runs(p, "nginx")] or [command]
 
 
 def machine_cpu_seconds() -> float:

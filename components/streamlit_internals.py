@@ -18,6 +18,9 @@ Browser side (names handed to the page's scripts, which read them from the DOM):
 - the entry module is `<script type="module" src=".../static/js/index.<hash>.js">`;
 - the theme is in CSS variables on every element: `--st-text-color`, `--st-font`, ...;
 - an element still loading its code is drawn as `[data-testid="stSkeleton"]`.
+Warming a process (deploy/serve.py):
+- `st.set_page_config(page_icon=...)` checks the icon with `streamlit.string_util.is_emoji`,
+  whose first call imports `streamlit.emojis` (a table of every emoji): once per process.
 Widget values from the websocket (the guard at the end of this module):
 - every incoming widget state passes through `SessionState.set_widgets_from_proto`; Streamlit
   reads it with the widget's deserializer (`WStates`, `WidgetMetadata`) and, on the widget's next
@@ -62,6 +65,17 @@ def _warn_once(detail: str, error: object) -> None:
         _warned.add(detail)
         _log.warning("Streamlit %s no longer has %s (%s); written for %s: degrading",
                      st.__version__, detail, error, VERSION)
+
+
+def load_emoji_table() -> None:
+    """Loads what `st.set_page_config` reads to check a page icon (Streamlit's table of every
+    emoji), which a process otherwise loads in its first student's script run."""
+    try:
+        from streamlit.string_util import is_emoji
+    except ImportError as missing:  # the first page load then loads it
+        _warn_once("streamlit.string_util.is_emoji", missing)
+        return
+    is_emoji("\u26f0\ufe0f")  # the page's icon, ⛰️
 
 
 def _plotly_chunk() -> str | None:

@@ -2,7 +2,8 @@
 # Starts Plateau Lab in its container, on $PORT (default 8501) of $PLATEAU_ADDRESS (default
 # 0.0.0.0, every interface), in one of two arrangements:
 #
-#   PLATEAU_PROCESSES=1     one `streamlit run app.py`, listening on $PORT itself;
+#   PLATEAU_PROCESSES=1     one `streamlit run app.py` (warmed first: deploy/serve.py), listening
+#                           on $PORT itself;
 #   PLATEAU_PROCESSES=N     N of them on 127.0.0.1 ports from $PLATEAU_FIRST_PORT (default
 #                           PORT+1), behind nginx on $PORT with deploy/nginx.conf: each browser
 #                           kept on one process by its cookie, the page's files gzipped and cached;
@@ -34,7 +35,7 @@ if [ -n "${SPACE_ID:-}" ]; then
     set -- --server.enableXsrfProtection=false --server.enableCORS=false "$@"
 fi
 if [ "$processes" -le 1 ]; then
-    exec streamlit run app.py --server.address="$address" --server.port="$PORT" "$@"
+    exec python -m deploy.serve run app.py --server.address="$address" --server.port="$PORT" "$@"
 fi
 
 # Streamlit signs its XSRF cookie with this secret: a browser's cookie from one process must be
@@ -58,7 +59,7 @@ first="${PLATEAU_FIRST_PORT:-$((PORT + 1))}"
 upstreams=""
 i=0
 while [ "$i" -lt "$processes" ]; do
-    streamlit run app.py --server.address=127.0.0.1 --server.port=$((first + i)) "$@" &
+    python -m deploy.serve run app.py --server.address=127.0.0.1 --server.port=$((first + i)) "$@" &
     children="$children $!"
     upstreams="$upstreams 127.0.0.1:$((first + i))"
     i=$((i + 1))

@@ -20,9 +20,10 @@ from tests.harness.server import ROOT, Server, ServerFailed, start_deployed, sto
 
 
 def start_arguments(tmp_path: Path, **env: str) -> list[str]:
-    """Returns the arguments deploy/start.sh gives `streamlit` (a stand-in that prints them)
-    when it runs one process."""
-    fake = tmp_path / "streamlit"
+    """Returns the arguments deploy/start.sh gives Streamlit's command line when it runs one
+    process: `python -m deploy.serve ARGS` (a stand-in python prints them), which warms the
+    process and then runs `streamlit ARGS`."""
+    fake = tmp_path / "python"
     fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
     fake.chmod(0o755)
     clean = {k: v for k, v in os.environ.items() if k != "SPACE_ID"}
@@ -30,7 +31,9 @@ def start_arguments(tmp_path: Path, **env: str) -> list[str]:
                             env={**clean, "PATH": f"{tmp_path}:{os.environ['PATH']}",
                                  "PLATEAU_PROCESSES": "1", **env},
                             timeout=30, check=True)
-    return result.stdout.split()
+    words = result.stdout.split()
+    assert words[:2] == ["-m", "deploy.serve"], words
+    return words[2:]
 
 
 def test_the_container_serves_the_app_on_every_interface_with_the_repository_config(tmp_path):
@@ -94,9 +97,10 @@ def test_the_repository_config_is_valid_keeps_protection_on_and_holds_no_secret(
 # -- several processes behind nginx, for real ------------------------------------------------
 
 def family(process: subprocess.Popen) -> list[psutil.Process]:
-    """Returns start.sh's descendants that are servers: the Streamlit processes and nginx."""
+    """Returns start.sh's descendants that are servers: the Streamlit processes (`python -m
+    deploy.serve run app.py ...`) and nginx."""
     return [p for p in psutil.Process(process.pid).children(recursive=True)
-            if any(name in " ".join(p.cmdline()) for name in ("streamlit", "nginx"))]
+            if any(name in " ".join(p.cmdline()) for name in ("deploy.serve", "nginx"))]
 
 
 def deployed(tmp_path: Path) -> Server:
@@ -115,7 +119,7 @@ def test_two_processes_behind_nginx_serve_the_page_and_stop_together(tmp_path):
     server = deployed(tmp_path)
     try:
         servers = family(server.process)
-        names = sorted(" ".join(p.cmdline()).count("streamlit run") for p in servers)
+        names = sorted(" ".join(p.cmdline()).count("deploy.serve run app.py") for p in servers)
         assert names.count(1) == 2 and len(servers) >= 3, [p.cmdline() for p in servers]
         page = urllib.request.urlopen(f"{server.url}/", timeout=30).read().decode()
         script = ENTRY_SCRIPT_SRC.search(page)
@@ -142,7 +146,7 @@ def test_a_process_that_dies_takes_the_container_down(tmp_path):
     server = deployed(tmp_path)
     try:
         servers = family(server.process)
-        replica = next(p for p in servers if "streamlit" in " ".join(p.cmdline()))
+        replica = next(p for p in servers if "deploy.serve" in " ".join(p.cmdline()))
         replica.kill()
         assert server.process.wait(timeout=30) != 0
         _, alive = psutil.wait_procs(servers, timeout=10)

@@ -1,0 +1,69 @@
+"""The server of one Plateau Lab process, warmed before it serves: `streamlit run`'s own command
+line, after the work its first student would otherwise wait for.
+
+usage: python -m deploy.serve run app.py [streamlit's options...]   (from the repository's root)
+
+Streamlit imports the page's modules when a session first runs the script, so a fresh process
+made its first student wait for them: 2.1 CPU-seconds, and the student's run at `speed=max` took
+1.9 s where the next one took 0.24 s (a process of `deploy/start.sh` on 2 cores). The imports
+were most of it (1.35 CPU-s: torch, plotly, sympy, the page's own modules); the rest was done
+once per process on first use: Streamlit's emoji table (a regular expression of every emoji,
+compiled to check the page icon) and torch's symbolic-shape module, which autograd imports at its
+first gradient (the first curvature reading). `warm` does all of it before the server listens,
+so the process answers its health check only once a student would find it ready:
+`python -m benchmarks.first_student` measures the first student's time against the second's.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+
+
+def page_modules(app: Path = APP) -> list[str]:
+    """Returns the modules the page's script imports, read from its source (so a new import in
+    app.py is warmed too, with no list to keep)."""
+    names: list[str] = []
+    for node in ast.parse(app.read_text(), str(app)).body:
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def warm(app: Path = APP) -> None:
+    """Imports the page's modules and does what a process does once, on its first student: the
+    page icon's emoji check, and a short run of the question's network with a curvature
+    reading (its first gradients and Hessian), in a run store of its own."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    for name in page_modules(app):
+        importlib.import_module(name)
+    from components.streamlit_internals import load_emoji_table
+    from models.analysis import sharpness
+    from models.experiment import QUESTION
+    from models.run.run import Run
+
+    load_emoji_table()
+    run = Run(QUESTION.with_(epochs=100))  # alone in a store of its own: no student reads it
+    run.advance(100)
+    sharpness.read(run, run.shown_at(run.epoch))
+
+
+def main(argv: list[str]) -> int:
+    """Warms this process, then runs Streamlit's command line with `argv` (e.g. run app.py ...)."""
+    warm()
+    from streamlit.web.cli import main as streamlit_main
+
+    sys.argv = ["streamlit", *argv]
+    return streamlit_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,42 @@
+"""The warmed server (deploy/serve.py): before it serves, a process has imported what the page's
+script imports and done what its first student's run would otherwise do once."""
+
+from __future__ import annotations
+
+import dis
+import json
+import subprocess
+import sys
+
+from deploy.serve import APP, page_modules
+from tests.harness.server import ROOT
+
+
+def test_the_modules_warmed_are_the_ones_the_page_imports():
+    """page_modules reads app.py's imports; the compiled script's own IMPORT_NAME instructions
+    (at its top level) name the same modules."""
+    code = compile(APP.read_text(), str(APP), "exec")
+    imported = [i.argval for i in dis.get_instructions(code) if i.opname == "IMPORT_NAME"]
+    assert page_modules() == imported
+    assert "components.live.section" in imported and "streamlit" in imported
+
+
+def test_a_warmed_process_has_done_the_first_students_once_only_work():
+    """In a fresh interpreter, `warm` leaves imported: every module of the page, Streamlit's
+    emoji table (set_page_config checks the icon against it) and torch's symbolic shapes
+    (autograd imports them at the first gradient); and the process's run store, which students
+    share, still empty (the warm-up ran in a store of its own)."""
+    script = (
+        "import json, sys; from deploy.serve import warm, page_modules; "
+        "before = {m: m in sys.modules for m in ('streamlit.emojis', "
+        "'torch.fx.experimental.symbolic_shapes', 'components.live.section')}; warm(); "
+        "from components.live.shared_training import STORE; "
+        "print(json.dumps({'before': before, 'missing': [m for m in page_modules() + "
+        "['streamlit.emojis', 'torch.fx.experimental.symbolic_shapes'] if m not in sys.modules], "
+        "'store': len(STORE)}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=True)
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not any(answer["before"].values()), answer  # the test means something
+    assert answer["missing"] == []
+    assert answer["store"] == 0
