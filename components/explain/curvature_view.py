@@ -14,6 +14,7 @@ from components import state as S
 from components.explain.explanation import once
 from components.figures.curvature import curvature_chart, curvature_numbers
 from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
+from components.slot import Slot
 from models.analysis.sharpness import Reading, chart_readings, reading, reading_epoch
 from models.run.run import Run
 from models.run.snapshots import Snapshot
@@ -42,8 +43,8 @@ class CurvatureView:
             self.chart = LiveChart("curvature", bus, rank=5,
                                    alt="Sharpness over the run and the Hessian's spectrum")
         with side_column:
-            self.readouts = [st.empty() for _ in range(3)]
-            self.note = st.empty()
+            self.readouts = [Slot() for _ in range(3)]
+            self.note = Slot()
 
     def draw(self, run: Run, replayed: Snapshot | None = None) -> None:
         """Redraws the readouts and the chart for the replayed epoch, or the run now."""
@@ -68,19 +69,23 @@ class CurvatureView:
         beside = None if shown is None else f"threshold {shown.threshold:.3g}"
         formula = "" if shown is None else f" Threshold here: {shown.formula}; sharpness " \
             f"{shown.measure}."
-        sharp.metric("Sharpness", value, delta=beside, delta_color="off", delta_arrow="off",
-                     help=f"The largest eigenvalue of the Hessian (for Adam and RMSprop, of the "
-                          "Hessian divided by the optimizer's preconditioner): above the "
-                          f"threshold, steps overshoot (Cohen et al., 2021, 2022).{formula}")
+        sharp.show((value, beside, formula), lambda place: place.metric(
+            "Sharpness", value, delta=beside, delta_color="off", delta_arrow="off",
+            help=f"The largest eigenvalue of the Hessian (for Adam and RMSprop, of the "
+                 "Hessian divided by the optimizer's preconditioner): above the "
+                 f"threshold, steps overshoot (Cohen et al., 2021, 2022).{formula}"))
         flat_text, downhill_text = direction_readouts(shown)
-        flat.metric("Flat directions", flat_text,
-                    help="Eigenvalues within a millionth of the largest |eigenvalue| of zero.")
-        downhill.metric("Downhill directions", downhill_text,
-                        help="Negative eigenvalues: directions in which the loss curves down.")
+        flat.show(flat_text, lambda place: place.metric(
+            "Flat directions", flat_text,
+            help="Eigenvalues within a millionth of the largest |eigenvalue| of zero."))
+        downhill.show(downhill_text, lambda place: place.metric(
+            "Downhill directions", downhill_text,
+            help="Negative eigenvalues: directions in which the loss curves down."))
         if shown is None:
-            self.note.caption("The network is too large to read its curvature here.")
+            note = "The network is too large to read its curvature here."
         elif not shown.hessian.exact:
-            self.note.caption("Estimated by Lanczos iteration on Hessian-vector products: the "
-                              "network is too large for the exact spectrum.")
+            note = "Estimated by Lanczos iteration on Hessian-vector products: the network is " \
+                   "too large for the exact spectrum."
         else:
-            self.note.caption(f"Seed 0 at epoch {shown.epoch:,}.")
+            note = f"Seed 0 at epoch {shown.epoch:,}."
+        self.note.show(note, lambda place: place.caption(note))

@@ -27,6 +27,7 @@ from components.figures.explanation import (
     reference_decorations,
     slice_figure,
 )
+from components.slot import Slot
 from models.analysis.diagnosis import Diagnosis, band_labels, diagnose_run, saxe_start
 from models.analysis.floors import Floors
 from models.analysis.landscape import loss_slice
@@ -114,21 +115,29 @@ def floor_readouts(floors: Floors, loss: float | None, sci) -> tuple[str, str, s
         None if loss is None else "at least"
 
 
-def render_line_readouts(run: Run, floors: Floors, shown: Snapshot | None = None) -> None:
-    """Shows the collapsed line of a linear network next to the least-squares line: the
-    latest one, or the one of the replayed snapshot `shown`."""
-    st.latex(r"y = \underbrace{W_L \cdots W_1}_{w_\mathrm{eff}}\,x + "
-             r"\underbrace{W_L \cdots W_2 b_1 + \dots + b_L}_{b_\mathrm{eff}}")
-    if run.experiment.network.bias:
-        st.caption("The best line solves the normal equations; its MSE is the floor:")
-        st.latex(normal_equations_latex(run.experiment.points))
-    line = run.trajectory[-1] if shown is None else shown
-    slopes, intercepts = line.slopes, line.intercepts
-    cells = st.columns(4)
-    cells[0].metric("Effective slope", f"{float(np.median(slopes)):.4f}")
-    cells[1].metric("Effective intercept", f"{float(np.median(intercepts)):.4f}")
-    cells[2].metric("Least-squares slope", f"{floors.line.slope:.4f}")
-    cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
+class LineReadouts:
+    """The collapsed line of a linear network next to the least-squares line. The equations and
+    the least-squares line do not change in a script run (its points and network are fixed):
+    drawn once; the effective line is sent when its readouts change."""
+
+    def __init__(self, run: Run, floors: Floors):
+        st.latex(r"y = \underbrace{W_L \cdots W_1}_{w_\mathrm{eff}}\,x + "
+                 r"\underbrace{W_L \cdots W_2 b_1 + \dots + b_L}_{b_\mathrm{eff}}")
+        if run.experiment.network.bias:
+            st.caption("The best line solves the normal equations; its MSE is the floor:")
+            st.latex(normal_equations_latex(run.experiment.points))
+        cells = st.columns(4)
+        self.slope, self.intercept = Slot(cells[0].empty()), Slot(cells[1].empty())
+        cells[2].metric("Least-squares slope", f"{floors.line.slope:.4f}")
+        cells[3].metric("Least-squares intercept", f"{floors.line.intercept:.4f}")
+
+    def draw(self, run: Run, shown: Snapshot | None = None) -> None:
+        """Shows the effective line: the latest one, or the one of the replayed snapshot."""
+        line = run.trajectory[-1] if shown is None else shown
+        slope = f"{float(np.median(line.slopes)):.4f}"
+        intercept = f"{float(np.median(line.intercepts)):.4f}"
+        self.slope.show(slope, lambda place: place.metric("Effective slope", slope))
+        self.intercept.show(intercept, lambda place: place.metric("Effective intercept", intercept))
 
 
 def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
@@ -146,19 +155,28 @@ def line_landscape(run: Run, floors: Floors, shown: Snapshot | None = None
                                      floors.line, floors.linear_floor)
 
 
-def render_saxe_readouts(run: Run) -> None:
-    """Shows the predicted and the measured length of the saddle plateau side by side."""
+def saxe_readouts(run: Run) -> tuple[str, str] | None:
+    """Returns the predicted and the measured length of the saddle plateau, as the readouts
+    show them, or None when the saddle theory does not describe the run."""
     u0 = saxe_start(run)
     if u0 is None:
-        return
+        return None
     points, lr = run.experiment.points, run.experiment.training.lr
     predicted = plateau_length(points, lr, u0)
     measured = measured_half_time(run.history.loss, points) if run.history.count else None
+    return f"{predicted:.0f}", "—" if measured is None else f"{measured:.0f}"
+
+
+def render_saxe_readouts(readouts: tuple[str, str] | None) -> None:
+    """Shows the predicted and the measured length of the saddle plateau side by side."""
+    if readouts is None:
+        return
+    predicted, measured = readouts
     left, right = st.columns(2)
-    left.metric("Predicted plateau (epochs)", f"{predicted:.0f}",
+    left.metric("Predicted plateau (epochs)", predicted,
                 help="t½ = ln(u*/u0 − 1) / (4·lr·mean(xy)): when the weights' product is half "
                      "way to the least-squares slope (Saxe et al., 2014, eq. 12).")
-    right.metric("Measured plateau (epochs)", "—" if measured is None else f"{measured:.0f}",
+    right.metric("Measured plateau (epochs)", measured,
                  help="The epoch at which the loss is half way down, as in the prediction.")
 
 

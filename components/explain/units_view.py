@@ -16,6 +16,7 @@ from components.figures.charts import prediction_grid
 from components.figures.descriptions import units_numbers
 from components.figures.explanation import unit_state, units_chart
 from components.live_chart import FigureJson, LiveChart, UpdateBus, figure_json
+from components.slot import Slot
 from models.analysis.units import DEAD_FAMILY, SATURATING, Units, hidden_units, median_seed
 from models.run.run import Run
 from models.run.snapshots import Snapshot, networks
@@ -51,7 +52,7 @@ class UnitsView:
         with chart_column:
             self.chart = LiveChart("units", bus, rank=4, alt="Each hidden unit's output over x")
         with side_column:
-            self.readout = st.empty()
+            self.readout = Slot()
             render_search(run)
 
     def draw(self, run: Run, replayed: Snapshot | None = None) -> None:
@@ -70,9 +71,9 @@ class UnitsView:
         # once per track and epoch for every session showing the run as it is
         figure, words, readout = once(run, replayed, "units", run.epoch, compute)
         self.chart.draw_json(figure, words)
-        if readout:
+        if readout:  # (None for an activation that has neither: the same all the run)
             label, value = readout
-            self.readout.metric(label, value, help=(
+            self.readout.show(readout, lambda place: place.metric(label, value, help=(
                 "Units whose output is 0 on every point: no gradient reaches them."
                 if label == "Dead units" else
-                "Units whose slope is below 1% of its largest on nearly every point."))
+                "Units whose slope is below 1% of its largest on nearly every point.")))

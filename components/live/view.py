@@ -27,6 +27,7 @@ from components.live.compare import compared_curves
 from components.live.player import status_text
 from components.live.replay import render_replay, replay_mark
 from components.live_chart import PLOTLY_CONFIG, FigureJson, LiveChart, UpdateBus, figure_json
+from components.slot import Slot
 from models.analysis.floors import Floors
 from models.analysis.plateaus import on_floor
 from models.analysis.theory import CONSTANT, reference_floors
@@ -68,6 +69,11 @@ def _as_json(figure, words: str) -> tuple[FigureJson, str]:
     return figure_json(figure), words
 
 
+def _in(container, paint, *args) -> None:
+    with container:
+        paint(*args)
+
+
 def readout(value: float | None) -> str:
     """Returns a readout's text: the value as the charts' words give it, or a dash."""
     return sci(value, missing="—")
@@ -103,7 +109,7 @@ class LiveView:
     def _lay_out_explanation(self, run: Run) -> None:
         st.subheader("Why it stops")
         self.linear = run.experiment.network.is_linear
-        self.line_readouts = st.empty() if self.linear else None
+        self.line_readouts = explanation.LineReadouts(run, self.floors) if self.linear else None
         landscape_column, side_column = st.columns([3, 2])
         with landscape_column:
             if self.linear:
@@ -121,7 +127,7 @@ class LiveView:
             st.caption("Gradient norm: near zero on a plateau, whether or not it is the floor.")
             self.grad_chart = LiveChart("grad_norm", self.bus, rank=3,
                                         alt="Gradient norm against epoch")
-            self.saxe = st.empty()
+            self.saxe = Slot()
         self.units = None if self.linear else UnitsView(run, self.bus)
         self.curvature = CurvatureView(run, self.bus)
 
@@ -222,8 +228,7 @@ class LiveView:
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
-            with self.line_readouts.container():
-                explanation.render_line_readouts(run, self.floors, self.replayed)
+            self.line_readouts.draw(run, self.replayed)
             self.landscape_chart.draw_json(*explanation.once(
                 run, self.replayed, "landscape", run.epoch,
                 lambda: _as_json(*explanation.line_landscape(run, self.floors, self.replayed))))
@@ -233,5 +238,6 @@ class LiveView:
         if self.units:
             self.units.draw(run, self.replayed)
         self.curvature.draw(run, self.replayed)
-        with self.saxe.container():
-            explanation.render_saxe_readouts(run)
+        saxe = explanation.saxe_readouts(run)
+        self.saxe.show(saxe, lambda place: _in(place.container(), explanation.render_saxe_readouts,
+                                               saxe))
