@@ -146,32 +146,45 @@ def test_a_student_plays_the_question_through_nginx(proxy):
     streams = access_lines(proxy, "/_stcore/stream")
     assert [s["status"] for s in streams] == [101], streams
     first_page = access_lines(proxy, "/")
-    assert first_page and first_page[0]["route"] == route  # the cookie holds the first page's key
+    # the cookie names the replica that served the first page, by its port
+    assert first_page and first_page[0]["upstream"] == f"127.0.0.1:{route}"
     served_by = {s["upstream"] for s in streams + first_page}
     assert len(served_by) == 1 and served_by <= set(proxy.upstreams), served_by
 
 
-def test_a_route_cookie_keeps_one_replica_and_students_spread_over_both(proxy):
-    """Requests carrying the same route cookie reach the same replica every time, a browser
-    without one is given one, and twenty students' cookies use both replicas."""
-    with urllib.request.urlopen(f"{proxy.url}/_stcore/health", timeout=10) as response:
-        assert response.headers.get_all("Set-Cookie") and any(
-            c.startswith(f"{ROUTE_COOKIE}=") for c in response.headers.get_all("Set-Cookie"))
-    for student in range(20):
+def route_set(response) -> str | None:
+    """Returns the route cookie an answer sets, if any."""
+    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
+    return next((c.split("=", 1)[1] for c in cookies if c.startswith(f"{ROUTE_COOKIE}=")), None)
+
+
+def health(proxy: Proxy, route: str | None = None) -> str | None:
+    """Asks nginx for the health check, with a route cookie or none; returns the cookie set."""
+    headers = {"Cookie": f"{ROUTE_COOKIE}={route}"} if route is not None else {}
+    request = urllib.request.Request(f"{proxy.url}/_stcore/health", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.read() == b"ok"
+        return route_set(response)
+
+
+def test_new_browsers_alternate_between_replicas_and_a_cookie_keeps_its_replica(proxy):
+    """Twenty browsers without a cookie, one after another, are given cookies naming the two
+    replicas ten times each (by their ports), and each is then always served by its replica, with
+    no new cookie. A cookie that names no replica counts as none: a fresh one is set."""
+    ports = [health(proxy) for _ in range(20)]
+    expected = sorted(u.rsplit(":", 1)[1] for u in proxy.upstreams)
+    assert sorted(set(ports)) == expected, ports
+    assert ports.count(expected[0]) == ports.count(expected[1]) == 10, ports
+    for port in ports:
         for _ in range(3):
-            request = urllib.request.Request(f"{proxy.url}/_stcore/health",
-                                             headers={"Cookie": f"{ROUTE_COOKIE}=student-{student}"})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                assert response.read() == b"ok"
-                assert not any(c.startswith(f"{ROUTE_COOKIE}=")
-                               for c in response.headers.get_all("Set-Cookie") or [])
-    replicas: dict[str, set[str]] = defaultdict(set)
-    for line in access_lines(proxy, "/_stcore/health", least=61):
-        if line["route"].startswith("student-"):
-            replicas[line["route"]].add(line["upstream"])
-    assert len(replicas) == 20
-    assert all(len(upstreams) == 1 for upstreams in replicas.values()), replicas
-    assert set().union(*replicas.values()) == set(proxy.upstreams)
+            assert health(proxy, port) is None  # kept: no new cookie
+    served: dict[str, set[str]] = defaultdict(set)
+    for line in access_lines(proxy, "/_stcore/health", least=81):
+        if line["route"] in expected:
+            served[line["route"]].add(line["upstream"])
+    assert served == {port: {f"127.0.0.1:{port}"} for port in expected}, served
+    for forged in ("student-1", "127.0.0.1:22", "99999", "8501;evil"):
+        assert health(proxy, forged) in expected
 
 
 def websocket_status(port: int, host: str, origin: str) -> int:
