@@ -66,6 +66,7 @@ from benchmarks.classroom_goals import (
     judge,
 )
 from benchmarks.classroom_server import (
+    SERVER,
     HealthPoller,
     cpu_seconds,
     machine_cpu_seconds,
@@ -231,7 +232,7 @@ def classroom(plan_list: list[Plan], processes: str, query: str, timeout: float,
         if browsers:
             from benchmarks.classroom_browsers import BrowserSession
             browser_session = BrowserSession()
-        replicas = sum(runs(p, "streamlit") for p in servers)
+        replicas = sum(runs(p, SERVER) for p in servers)
         print(f"classroom: {', '.join(p.name for p in plan_list)} "
               f"({'browsers' if browsers else 'protocol clients'}) on `{LINK}`"
               f"{f' + `{query}`' if query else ''}, PLATEAU_PROCESSES={processes}: {replicas} "

@@ -73,6 +73,10 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
+# What each Streamlit process of start.sh runs: `python -m deploy.serve run app.py ...`.
+SERVER = "deploy.serve"
+
+
 def runs(process: psutil.Process, name: str) -> bool:
     """Returns True when the process's command line names `name` (False once it has exited)."""
     try:
@@ -87,7 +91,7 @@ def server_processes(pid: int) -> list[psutil.Process]:
     itself when it became the one Streamlit process (exec)."""
     command = psutil.Process(pid)
     return [p for p in command.children(recursive=True)
-            if runs(p, "deploy.serve") or runs(p, "nginx")] or [command]
+            if runs(p, SERVER) or runs(p, "nginx")] or [command]
 
 
 def machine_cpu_seconds() -> float:

@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from benchmarks.classroom_server import SERVER, runs, server_processes
 from components.streamlit_internals import ENTRY_SCRIPT_SRC
 from tests.deploy.test_nginx import NGINX, websocket_status
 from tests.harness.server import ROOT, Server, ServerFailed, start_deployed, stop, stop_deployed
@@ -121,6 +122,8 @@ def test_two_processes_behind_nginx_serve_the_page_and_stop_together(tmp_path):
         servers = family(server.process)
         names = sorted(" ".join(p.cmdline()).count("deploy.serve run app.py") for p in servers)
         assert names.count(1) == 2 and len(servers) >= 3, [p.cmdline() for p in servers]
+        # the class benchmark finds the same two (it counts the replicas it warms and measures)
+        assert sum(runs(p, SERVER) for p in server_processes(server.process.pid)) == 2
         page = urllib.request.urlopen(f"{server.url}/", timeout=30).read().decode()
         script = ENTRY_SCRIPT_SRC.search(page)
         assert script, "the page should load its entry script from static/js/"
