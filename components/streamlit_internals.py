@@ -18,6 +18,10 @@ Browser side (names handed to the page's scripts, which read them from the DOM):
 - the entry module is `<script type="module" src=".../static/js/index.<hash>.js">`;
 - the theme is in CSS variables on every element: `--st-text-color`, `--st-font`, ...;
 - an element still loading its code is drawn as `[data-testid="stSkeleton"]`.
+Handing messages to the event loop (`coalesce_loop_calls`):
+- a script thread hands each message it sends to the server's event loop through
+  `AppSession._call_soon_on_event_loop(callback)` (`self._event_loop.call_soon_threadsafe`),
+  and so do the session's other cross-thread events, in the order they must run.
 Warming a process (deploy/serve.py):
 - `st.set_page_config(page_icon=...)` checks the icon with `streamlit.string_util.is_emoji`,
   whose first call imports `streamlit.emojis` (a table of every emoji): once per process.
@@ -37,9 +41,11 @@ sent, for the page to parse at the edge (components/panel/controls.py) and warn 
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +71,59 @@ def _warn_once(detail: str, error: object) -> None:
         _warned.add(detail)
         _log.warning("Streamlit %s no longer has %s (%s); written for %s: degrading",
                      st.__version__, detail, error, VERSION)
+
+
+def coalesce_loop_calls() -> None:
+    """Makes each session hand its script thread's messages to the event loop in batches: one
+    wake-up of the loop for all the callbacks queued until it runs them, in the order they were
+    queued. Idempotent; for every session of this process.
+
+    Streamlit 1.67 wakes the loop once per message (`call_soon_threadsafe` writes to the loop's
+    self-pipe, and the loop runs one callback per handle), and a redraw sends five or more.
+    Measured on 15 students at the default pace in one process: 0.148 and 0.150 CPU-s a student,
+    0.123 and 0.124 with the batches (medians of three classes, alternated); 50 students:
+    0.115 and 0.107. A batch runs what was queued when it started, so a busy script thread
+    cannot keep the loop from its other work; a callback's exception goes to the loop's handler,
+    as it does from a handle of its own.
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError as missing:
+        _warn_once("streamlit.runtime.app_session.AppSession", missing)
+        return
+    original = getattr(AppSession, "_call_soon_on_event_loop", None)
+    if original is None:
+        _warn_once("AppSession._call_soon_on_event_loop", "missing")
+        return
+    if getattr(original, "plateau_coalesced", False):
+        return
+
+    def run_queued(session: Any, queued: collections.deque) -> None:
+        session._plateau_batch_due = False  # what comes next gets a batch of its own
+        for _ in range(len(queued)):
+            callback = queued.popleft()
+            try:
+                callback()
+            except Exception as error:  # as the loop treats a failing handle: log, go on
+                session._event_loop.call_exception_handler(
+                    {"message": "Exception in a queued session callback", "exception": error})
+
+    @functools.wraps(original)
+    def call_soon(self: Any, callback: Callable[[], None]) -> None:
+        loop = getattr(self, "_event_loop", None)
+        if loop is None or loop.is_closed():
+            original(self, callback)  # (which drops it once the loop has closed)
+            return
+        queued = self.__dict__.get("_plateau_queued")
+        if queued is None:
+            queued = self.__dict__.setdefault("_plateau_queued", collections.deque())
+        queued.append(callback)
+        if not self.__dict__.get("_plateau_batch_due"):
+            self._plateau_batch_due = True
+            original(self, functools.partial(run_queued, self, queued))
+
+    call_soon.plateau_coalesced = True
+    AppSession._call_soon_on_event_loop = call_soon
 
 
 def load_emoji_table() -> None:

@@ -11,6 +11,7 @@ from components.streamlit_internals import (
     REJECTED,
     SENT,
     browser_connected,
+    coalesce_loop_calls,
     guard_widget_states,
     read_config_without_lock,
 )
@@ -51,6 +52,7 @@ def repair_widget_values() -> None:
     once a script run, before any setting's widget is drawn."""
     if browser_connected():  # not under AppTest, which swaps options of its own in and out
         read_config_without_lock()  # once per process: a class's threads queued on its lock
+        coalesce_loop_calls()  # once per process: one wake-up of the event loop a batch
     sent = st.session_state.pop(SENT, None)
     rejected = st.session_state.pop(REJECTED, [])
     readings = {key: st.session_state[key] for key in SETTING_KEYS if key in st.session_state}

@@ -216,3 +216,84 @@ def test_options_are_read_without_the_config_lock_and_give_the_same_values():
     holder.join(10)
     reader.join(10)
     assert read_while_held == [original(keys[0])]
+
+
+class LoopSession:
+    """Stands in for an AppSession: what `_call_soon_on_event_loop` reads of one (its loop)."""
+
+    def __init__(self, loop) -> None:
+        self._event_loop = loop
+
+
+def running_loop():
+    """Returns an asyncio loop running in a thread of its own, and that thread."""
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    return loop, thread
+
+
+def test_a_sessions_callbacks_go_to_the_loop_in_one_batch_in_order():
+    """Streamlit 1.67 hands every message of a script thread to the loop through
+    `_call_soon_on_event_loop`, one `call_soon_threadsafe` each; after `coalesce_loop_calls`,
+    callbacks queued while the loop is busy wake it once and run in the order queued."""
+    import threading
+
+    from streamlit.runtime.app_session import AppSession
+
+    assert "self._call_soon_on_event_loop(" in inspect.getsource(AppSession._on_scriptrunner_event)
+    internals.coalesce_loop_calls()
+    internals.coalesce_loop_calls()  # idempotent
+    original = AppSession._call_soon_on_event_loop.__wrapped__
+    assert "call_soon_threadsafe(callback)" in inspect.getsource(original)
+    loop, thread = running_loop()
+    wakeups = []
+    threadsafe = loop.call_soon_threadsafe
+    loop.call_soon_threadsafe = lambda *a, **k: (wakeups.append(1), threadsafe(*a, **k))[1]
+    session = LoopSession(loop)
+    busy, release, done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[int] = []
+    try:
+        threadsafe(lambda: (busy.set(), release.wait(10)))  # the loop is busy with something
+        busy.wait(10)
+        for i in range(200):
+            AppSession._call_soon_on_event_loop(session, lambda i=i: seen.append(i))
+        AppSession._call_soon_on_event_loop(session, done.set)
+        release.set()
+        assert done.wait(10)
+        assert seen == list(range(200))
+        assert len(wakeups) == 1
+        AppSession._call_soon_on_event_loop(session, lambda: seen.append(200))  # a new batch
+        again = threading.Event()
+        AppSession._call_soon_on_event_loop(session, again.set)
+        assert again.wait(10) and seen[-1] == 200 and len(wakeups) == 2
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_a_failing_callback_is_reported_and_the_batch_goes_on_and_a_closed_loop_drops_them():
+    import threading
+
+    from streamlit.runtime.app_session import AppSession
+
+    internals.coalesce_loop_calls()
+    loop, thread = running_loop()
+    reported: list[BaseException] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context["exception"]))
+    session = LoopSession(loop)
+    done = threading.Event()
+    try:
+        AppSession._call_soon_on_event_loop(session, lambda: 1 / 0)
+        AppSession._call_soon_on_event_loop(session, done.set)
+        assert done.wait(10)
+        assert [type(e) for e in reported] == [ZeroDivisionError]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+    AppSession._call_soon_on_event_loop(session, lambda: 1 / 0)  # dropped, as Streamlit does
