@@ -70,6 +70,7 @@ def _as_json(figure, words: str) -> tuple[FigureJson, str]:
 
 
 def _in(container, paint, *args) -> None:
+    """Calls paint(*args) with its st.* calls drawn in `container`."""
     with container:
         paint(*args)
 
