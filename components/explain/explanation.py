@@ -211,4 +211,5 @@ def render_slice(run: Run) -> go.Figure | None:
 def grad_norm_chart(run: Run) -> tuple[dict, str]:
     """Returns the gradient norm chart of the run (plain dicts) and its numbers in words."""
     epochs, norms = run.history.epochs, run.history.grad_norm
-    return figures.grad_norm_chart(epochs, norms), grad_norm_numbers(epochs, norms)
+    return figures.grad_norm_chart(epochs, norms, run.experiment.training.epochs), \
+        grad_norm_numbers(epochs, norms)

@@ -16,9 +16,10 @@ import plotly.graph_objects as go
 from components import palette as P
 from components.figures.charts import (
     FONT,
+    GROWING,
     LOG_FLOOR,
     Decorations,
-    downsample_index,
+    bucket_index,
     level_line,
 )
 from models.analysis.floors import least_squares_line, polynomial_floor
@@ -197,20 +198,24 @@ def units_chart(units: Units, points_x: np.ndarray, seed_text: str) -> dict:
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
-def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray) -> go.Figure:
+def grad_norm_figure(epochs: np.ndarray, grad_norm: np.ndarray, total: int | None = None
+                     ) -> go.Figure:
     """Returns `grad_norm_chart`'s figure, validated by plotly."""
-    return go.Figure(grad_norm_chart(epochs, grad_norm))
+    return go.Figure(grad_norm_chart(epochs, grad_norm, total))
 
 
-def grad_norm_chart(epochs: np.ndarray, grad_norm: np.ndarray) -> dict:
+def grad_norm_chart(epochs: np.ndarray, grad_norm: np.ndarray, total: int | None = None
+                    ) -> dict:
     """Returns a small log-y chart of the gradient norm per epoch (at most 2,000 points), as
-    plain dicts, as `landscape_chart`."""
+    plain dicts, as `landscape_chart`. It grows as the loss curve does (`bucket_index` over the
+    run's `total` epochs): its settled points never change, so the live chart sends them once
+    (the whole curve went at every explanation redraw, ~48 KB a second for each student)."""
     grad_norm = np.asarray(grad_norm, dtype=np.float64)
-    keep = downsample_index(grad_norm)
+    keep, settled = bucket_index(grad_norm, total or len(grad_norm))
     return dict(data=[dict(
         type="scatter", x=np.asarray(epochs)[keep], y=np.maximum(grad_norm[keep], LOG_FLOOR),
         mode="lines", name="gradient norm", line=dict(color=P.GRAD_NORM, width=2),
-        customdata=grad_norm[keep],
+        uid="grad_norm", meta={GROWING: settled}, customdata=grad_norm[keep],
         hovertemplate="epoch %{x}<br>|gradient| %{customdata:.3e}<extra></extra>")],
         layout=dict(height=220, margin=dict(l=10, r=10, t=10, b=10), font=FONT,
                     uirevision="grad_norm", showlegend=False,

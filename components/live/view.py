@@ -65,8 +65,8 @@ def _loss_at(history, replayed) -> float | None:
     return float(history.loss[replayed.epoch - 1]) if replayed.epoch else None
 
 
-def _as_json(figure, words: str) -> tuple[FigureJson, str]:
-    return figure_json(figure), words
+def _as_json(figure, words: str, segments: dict | None = None) -> tuple[FigureJson, str]:
+    return figure_json(figure, segments=segments), words
 
 
 def _in(container, paint, *args) -> None:
@@ -233,9 +233,12 @@ class LiveView:
             self.landscape_chart.draw_json(*explanation.once(
                 run, self.replayed, "landscape", run.epoch,
                 lambda: _as_json(*explanation.line_landscape(run, self.floors, self.replayed))))
+        # its settled segments never change: encoded once per run and length, as the loss curve's
+        total = run.experiment.training.epochs
+        segments = run.memo(f"grad_norm_segments/{total}", 0, dict)
         self.grad_chart.draw_json(*explanation.once(
             run, self.replayed, "grad_norm", run.epoch,
-            lambda: _as_json(*explanation.grad_norm_chart(run))))
+            lambda: _as_json(*explanation.grad_norm_chart(run), segments=segments)))
         if self.units:
             self.units.draw(run, self.replayed)
         self.curvature.draw(run, self.replayed)

@@ -102,11 +102,18 @@ CURVES = f"""() => document.querySelector('{LOSS_PLOT}').data.slice(0, 3).map(t 
   Array.from(t.x), Array.from(t.y), t.customdata ? Array.from(t.customdata, r => Array.from(r)) : null])"""
 
 
+GRAD_PLOT = ".st-key-live_chart_grad_norm .js-plotly-plot"
+GRAD_CURVE = f"""() => {{ const t = document.querySelector('{GRAD_PLOT}').data[0];
+  return [Array.from(t.x), Array.from(t.y), Array.from(t.customdata)]; }}"""
+
+
 def test_the_growing_loss_curve_is_the_servers_curve_point_for_point(new_page):
     """Mid-run, each frame sends the loss curve's points after its settled segments, and the
     segments as elements of their own: what the plot shows (band and median, with the hover's
-    loss and gap) is, point for point, the server's loss chart at the epoch it ends at."""
+    loss and gap) is, point for point, the server's loss chart at the epoch it ends at; and so
+    is the gradient norm's curve, which grows the same way at the explanation's pace."""
     from components.figures.charts import loss_chart
+    from components.figures.explanation import grad_norm_chart
     from models.analysis.floors import floors
     from models.experiment import QUESTION
     from models.run.run import Run
@@ -128,3 +135,15 @@ def test_the_growing_loss_curve_is_the_servers_curve_point_for_point(new_page):
         if "customdata" in trace:
             np.testing.assert_array_equal(np.array(customdata, dtype=np.float32),
                                           trace["customdata"])
+
+    page.wait_for_function(f"() => {{ const t = document.querySelector('{GRAD_PLOT}').data[0];"
+                           " return t.x[t.x.length - 1] > 40400; }", timeout=60_000)
+    x, y, customdata = page.evaluate(GRAD_CURVE)
+    grad_epoch = int(x[-1])
+    again = Run(experiment)
+    again.advance(grad_epoch)
+    trace = grad_norm_chart(again.history.epochs, again.history.grad_norm, 100_000)["data"][0]
+    assert trace["meta"]["settled"] > 2 * 400  # two segments sent before this frame's tail
+    np.testing.assert_array_equal(np.array(x), trace["x"])
+    np.testing.assert_array_equal(np.array(y), trace["y"])
+    np.testing.assert_array_equal(np.array(customdata), trace["customdata"])
