@@ -10,21 +10,22 @@ not change between two redraws (the least-squares line, a direction count, an eq
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 _NOTHING = object()  # what a slot shows before its first paint
 
 
 class Slot:
-    """An st.empty (made here, or the one given) and what it shows now."""
+    """A place and what it shows now: an st.empty made here, or the place given (an element,
+    or anything else paint draws with, such as the charts' bus and its live region)."""
 
-    def __init__(self, place: DeltaGenerator | None = None):
+    def __init__(self, place: Any = None):
         self.place = st.empty() if place is None else place
         self.content: object = _NOTHING
 
-    def show(self, content: object, paint: Callable[[DeltaGenerator], object]) -> None:
+    def show(self, content: object, paint: Callable[[Any], object]) -> None:
         """Calls paint(place) when `content` (what paint draws, as a comparable value) differs
         from what the slot shows."""
         if content != self.content:

@@ -85,11 +85,12 @@ class LiveView:
 
     def __init__(self, run: Run, floors: Floors, ready: bool):
         self.floors, self.ready = floors, ready
-        self.status = st.empty()
+        self.status = Slot()
         self.replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed to
-        self.story = st.empty()
+        self.story = Slot()
         self.bus = UpdateBus()  # the charts' changes of each redraw travel in it together
-        self.readouts = [column.empty() for column in st.columns(4)]
+        self.announced = Slot(self.bus)  # what the page's live region last said
+        self.readouts = [Slot(column.empty()) for column in st.columns(4)]
         if not floors.exact:
             st.caption(f"The floor is only a lower bound: {floors.why}")
         left, right = st.columns(2)
@@ -103,7 +104,6 @@ class LiveView:
         self.bus.place()
         self.scale = reference_floors(run.experiment.points)[CONSTANT]
         self.compared = compared_curves(run)
-        self.shown: dict[str, object] = {}  # what each slot shows in this script run
         self.explained_at = float("-inf")   # when the explanation was last drawn
         self.frames_unexplained = EXPLAIN_FRAMES  # redraws since (the first redraw explains)
 
@@ -147,12 +147,6 @@ class LiveView:
             self.explained_at, self.frames_unexplained = now, 0
             self._draw_explanation(run, frame.plateaus)
         self.bus.flush()
-
-    def _show(self, slot: str, content: object, paint) -> None:
-        """Calls paint() only when the slot's content changed since it was last painted."""
-        if self.shown.get(slot, self) != content:  # `self` as "nothing shown yet"
-            paint()
-            self.shown[slot] = content
 
     def _frame(self, run: Run) -> Frame:
         """Returns what this redraw shows: computed once per track, epoch and scale for every
@@ -199,22 +193,22 @@ class LiveView:
             seed_losses, when = replayed.losses, "replayed"
         text = status_text(run, self.ready)
         # A level-2 heading: the page's outline goes title (h1), status (h2), "Why it stops" (h3)
-        self._show("status", text, lambda: self.status.markdown(f"{STATUS_HEADING}{text}"))
+        self.status.show(text, lambda place: place.markdown(f"{STATUS_HEADING}{text}"))
         loss_slot, floor_slot, gap_slot, seeds_slot = self.readouts
         value = readout(loss)
-        self._show("loss", value, lambda: loss_slot.metric(
+        loss_slot.show(value, lambda place: place.metric(
             "Loss", value, help=f"The MSE at the {when} epoch (median over seeds)."))
         floor_text, gap, gap_note = explanation.floor_readouts(floors, loss, readout)
-        self._show("floor", floor_text, lambda: floor_slot.metric(
+        floor_slot.show(floor_text, lambda place: place.metric(
             "Floor", floor_text, help=f"The {floors.label}'s MSE: the lowest loss this network "
                                       f"can reach on these points. {floors.why}"))
-        self._show("gap", gap, lambda: gap_slot.metric(
+        gap_slot.show(gap, lambda place: place.metric(
             "Gap", gap, help="Loss minus floor.", delta=gap_note, delta_color="off",
             delta_arrow="off"))
         if seed_losses is not None and len(seed_losses) > 1:
             done = f"{int(on_floor(seed_losses, floors.floor, self.scale).sum())} of " \
                    f"{len(seed_losses)}"
-            self._show("seeds", done, lambda: seeds_slot.metric(
+            seeds_slot.show(done, lambda place: place.metric(
                 "Seeds at the floor", done, help="Runs whose loss is within 1% of the floor."))
 
     def _draw_story(self, run: Run, frame: Frame) -> None:
@@ -223,9 +217,9 @@ class LiveView:
         narrative = frame.narrative
         if self.replayed is not None:  # the story is the run's, not the replayed epoch's
             narrative = f"At the run's latest epoch, {run.epoch:,}: {narrative}"
-        self._show("story", narrative, lambda: self.story.markdown(narrative))
+        self.story.show(narrative, lambda place: place.markdown(narrative))
         spoken = explanation.announcement(frame.label)  # in the page's polite live region
-        self._show("announced", spoken, lambda: self.bus.announce(spoken))
+        self.announced.show(spoken, lambda bus: bus.announce(spoken))
 
     def _draw_explanation(self, run: Run, plateaus: list) -> None:
         if self.linear:
