@@ -1,7 +1,7 @@
 // The browser side of components/live_chart.py: one Plotly plot per chart name, mounted once
 // (the *host* element) and redrawn in place with Plotly.react from later *update* elements.
 // Streamlit's private details it reads (the plotly.js chunk, the entry module's selector, the
-// theme's CSS variables) arrive in each host's message from components/streamlit_internals.py.
+// theme's CSS variables) arrive in each host's message from components/streamlit_internals/.
 
 // One plot per chart name in this browser tab; hosts and updates of the same name meet here.
 const charts = new Map();
@@ -39,7 +39,7 @@ function chartNamed(name) {
 }
 
 // Streamlit's look (after st.plotly_chart's theme="streamlit"), from the page's CSS variables
-// (their names come from components/streamlit_internals.py).
+// (their names come from components/streamlit_internals/).
 // A template only fills in what the figure leaves unset: the figure's own font size stays.
 function fade(color, alpha) {
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color || "");

@@ -13,7 +13,7 @@ In the browser the host and the latest update of its run are merged and drawn wi
 `Plotly.react` (`uirevision` keeps the zoom), the loss chart first, the charts together on at
 most about two thirds of the browser's time. Plotly.js is Streamlit's own chunk, imported by URL
 once per page; it and the other private details the browser reads are named in
-streamlit_internals.py, and without that chunk the charts fall back to st.plotly_chart.
+streamlit_internals/, and without that chunk the charts fall back to st.plotly_chart.
 
 Use: `bus = UpdateBus()`, `chart = LiveChart("loss", bus)` and `bus.place()` once per script
 run where they go; then `chart.draw(figure)` as often as the run likes, `bus.flush()` after each

@@ -1,4 +1,4 @@
-"""components/streamlit_internals.py: the private details it relies on are checked against the
+"""components/streamlit_internals/: the private details it relies on are checked against the
 pinned Streamlit (an upgrade that changes one fails here, loudly; tests/browser has the checks
 that need a real server), and when one is missing the page degrades and says so once in the log."""
 

@@ -1,4 +1,4 @@
-"""A page that reports what components/streamlit_internals.py reads from the server it runs in
+"""A page that reports what components/streamlit_internals/ reads from the server it runs in
 (tests/browser/test_streamlit_internals.py serves it with `streamlit run`)."""
 
 import sys

@@ -1,4 +1,4 @@
-"""The private details of Streamlit that components/streamlit_internals.py names still hold in
+"""The private details of Streamlit that components/streamlit_internals/ names still hold in
 the pinned Streamlit, checked against a real server and browser: when an upgrade changes one,
 this fails here, by name, instead of the page quietly degrading."""
 
