@@ -14,6 +14,8 @@ Grids follow Plotly's contour layout: rows are the y axis (intercepts, betas), c
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -23,6 +25,9 @@ from models.experiment import Points
 
 MARGIN = 0.15  # each side of the window, as a fraction of what it must contain
 MIN_WIDTH = 0.5  # narrowest window, in units of the data's own slope and intercept scales
+# The window's edges lie on a grid of MIN_WIDTH / SNAP: a path that only creeps (a converged
+# run's last digits) leaves the window, its contour and what the page sends of it, as they were.
+SNAP = 20
 PARAMETERS_PER_CHUNK = 2_000_000  # grid networks' weights held at once, as a run's limit
 # Lines of a diverging run whose MSE is past this are left out of the window: a grid around
 # them would overflow float64 at its corners (the MSE grows with the distance squared).
@@ -57,7 +62,7 @@ def landscape_window(points: Points, trajectory_slopes: np.ndarray,
     The window holds the least-squares minimum and every trajectory point whose MSE is below
     MAX_WINDOW_MSE, plus a 15% margin; it is never narrower than half the data's natural scales
     (std(y)/std(x) for the slope, std(y) for the intercept), so a run sitting on the minimum
-    still shows its valley.
+    still shows its valley. Its edges are rounded outwards to a twentieth of that width (SNAP).
     """
     x = np.asarray(points.xs, dtype=np.float64)
     y = np.asarray(points.ys, dtype=np.float64)
@@ -82,7 +87,8 @@ def _padded(values: np.ndarray, min_width: float) -> tuple[float, float]:
     if high - low < min_width:
         centre = 0.5 * (low + high)
         low, high = centre - 0.5 * min_width, centre + 0.5 * min_width
-    return low, high
+    step = min_width / SNAP
+    return math.floor(low / step) * step, math.ceil(high / step) * step
 
 
 def filter_normalised_directions(net: MLPBatch, seed_index: int, direction_seed: int = 0

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from models.analysis.landscape import (
+    SNAP,
     filter_normalised_directions,
     landscape_window,
     line_mse_grid,
@@ -66,12 +67,28 @@ def test_landscape_window_holds_the_minimum_and_the_whole_path_with_a_margin():
 
 
 def test_landscape_window_keeps_a_valley_in_view_when_the_path_sits_on_the_minimum():
-    """A path that has converged still gets a window wider than a point, centred on it."""
+    """A path that has converged still gets a window wider than a point, centred on it to
+    within the grid its edges are rounded to (a twentieth of the least width)."""
     x, y = np.array(QUESTION.xs), np.array(QUESTION.ys)
     (slope, intercept), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
     (s_low, s_high), (b_low, b_high) = landscape_window(QUESTION, np.array([slope]), np.array([intercept]))
     assert s_high - s_low > 0.1 and b_high - b_low > 0.05
-    assert (s_low + s_high) / 2 == pytest.approx(slope) and (b_low + b_high) / 2 == pytest.approx(intercept)
+    for centre, low, high in ((slope, s_low, s_high), (intercept, b_low, b_high)):
+        width = high - low
+        assert abs((low + high) / 2 - centre) <= width / SNAP
+        assert low < centre - 0.4 * width and centre + 0.4 * width < high
+
+
+def test_a_path_that_only_creeps_leaves_the_window_as_it_was():
+    """The question's path near its end moves in its seventh digit: the window, and so the
+    contour the page sends, stays the same; a path that goes further moves it."""
+    slopes = np.array([-0.5, 0.1, 0.2])
+    intercepts = np.array([0.4, 0.1, 0.05])
+    before = landscape_window(QUESTION, slopes, intercepts)
+    crept = landscape_window(QUESTION, np.append(slopes, 0.2 + 3e-7), np.append(intercepts, 0.05))
+    assert crept == before
+    moved = landscape_window(QUESTION, np.append(slopes, 1.5), np.append(intercepts, 0.05))
+    assert moved[0][1] > before[0][1]
 
 
 def test_landscape_window_leaves_out_the_lines_of_a_diverging_run():
