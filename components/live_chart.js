@@ -32,7 +32,7 @@ function chartNamed(name) {
   let chart = charts.get(name);
   if (!chart) {
     chart = { div: null, host: null, token: 0, update: null, template: null,
-              segments: new Map(), hostArrays: new Map(), grown: new WeakMap() };
+              segments: new Map(), kept: new Map(), hostArrays: new Map(), grown: new WeakMap() };
     charts.set(name, chart);
   }
   return chart;
@@ -84,13 +84,19 @@ function flat(array) {  // a plain or typed array (plotly's {dtype, bdata, shape
   return Array.from(new TYPED[array.dtype](bytes.buffer));
 }
 
+// A kept trace (a large one that changed from the host's, the landscape's contour) comes once
+// in the same kind of element, kept in chart.kept by token, trace and number; updates name it
+// by number, and the one object serves every redraw (Plotly.react redoes nothing for it).
 function takeSegment(data) {
   const message = JSON.parse(new TextDecoder().decode(data));
   const chart = chartNamed(message.name);
-  for (const segment of message.segments) {
+  for (const segment of message.segments || []) {
     const points = {};
     for (const key of ARRAYS) if (key in segment.points) points[key] = flat(segment.points[key]);
     chart.segments.set(`${message.token}|${segment.trace}|${segment.k}`, points);
+  }
+  for (const kept of message.kept || []) {
+    chart.kept.set(`${message.token}|${kept.trace}|${kept.v}`, kept.json);
   }
   if (message.token === chart.token) schedule(chart);
 }
@@ -134,7 +140,11 @@ function compose(chart) {
   // Unchanged traces keep their objects, which Plotly.react takes to mean "nothing to redo".
   for (let i = 0; i < count; i++) {
     const trace = update && update.traces[i];
-    if (trace && "grow" in trace) {
+    if (trace && "kept" in trace) {
+      const kept = chart.kept.get(`${chart.token}|${i}|${trace.kept}`);
+      if (!kept) return null;  // drawn again when it arrives (takeSegment)
+      data.push(kept);
+    } else if (trace && "grow" in trace) {
       if (!chart.grown.has(trace)) {
         const whole = grown(chart, i, trace);
         if (!whole) return null;  // drawn again when the segment arrives (takeSegment)
@@ -226,8 +236,8 @@ function showHost(chart, message, parentElement) {
   chart.host = message;
   chart.token = message.token;  // a host is always newer than the one before it
   chart.hostArrays = new Map();
-  for (const id of chart.segments.keys()) {  // an earlier run's segments are of no use now
-    if (!id.startsWith(`${message.token}|`)) chart.segments.delete(id);
+  for (const parts of [chart.segments, chart.kept]) {  // an earlier run's are of no use now
+    for (const id of parts.keys()) if (!id.startsWith(`${message.token}|`)) parts.delete(id);
   }
   chart.template = message.theme ? streamlitTemplate(div, message.internals.theme) : null;
   schedule(chart);

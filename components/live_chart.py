@@ -9,6 +9,9 @@ component whose browser side is live_chart.js, beside this file:
 - each later draw in the run queues an *update* with only the traces (by index) and the layout
   that differ from the host's; the page's UpdateBus sends a redraw's updates of every chart as
   one invisible element. A figure that did not change at all sends nothing.
+- a large trace that differs from the host's (the landscape's contour once its window moved) is
+  sent once, as a *kept* trace in an element of its own, and updates name it: it is not re-sent
+  with every update that carries the chart's other traces.
 In the browser the host and the latest update of its run are merged and drawn with
 `Plotly.react` (`uirevision` keeps the zoom), the loss chart first, the charts together on at
 most about two thirds of the browser's time. Plotly.js is Streamlit's own chunk, imported by URL
@@ -67,6 +70,12 @@ export default function ({ data }) {
 }
 """, isolate_styles=False)
 SEGMENT_POINTS = 400  # the points of a growing trace sent in one settled segment
+# A changed trace of at least this many bytes of JSON is sent as a kept trace (see LiveChart):
+# the landscape's contour is 80 KB, and it was re-sent with every explanation redraw.
+KEEP_BYTES = 8192
+# ... at most this many a chart in a script run, since each stays on the page for the run: a
+# large trace that changes with every draw is sent inline in the updates, as before.
+KEEP_LIMIT = 8
 # A trace's `meta` key saying how many of its first points stay as they are (a growing curve's,
 # components/figures/charts.py): those are sent once, as segments.
 GROWING = "settled"
@@ -259,6 +268,9 @@ class LiveChart:
         # The host's layout and traces as JSON, and the latest ones sent; draws in this run.
         self._drawn = self._sent = None
         self._draws = 0
+        # place -> (JSON, number) of the latest trace kept there; kept traces sent in this run
+        self._kept: dict[int, tuple[bytes, int]] = {}
+        self._kept_count = 0
 
     def draw(self, fig: go.Figure | dict, numbers: str = "") -> None:
         """Shows fig (a go.Figure, or a dict of plain "data" and "layout" that is not
@@ -296,29 +308,52 @@ class LiveChart:
             self._drawn = (layout_json, traces)
         else:
             drawn_layout, drawn_traces = self._drawn
-            changed = {str(i): orjson.Fragment(trace) for i, trace in enumerate(traces)
+            changed = {i: trace for i, trace in enumerate(traces)
                        if i >= len(drawn_traces) or trace != drawn_traces[i]}
             # only what came after the segments the browser has (the new ones in one element)
             sending = [g for g in growing
-                       if str(g.index) in changed and (g.index, g.uid) in self._segments]
-            self._send_segments(sending)
-            for grown in sending:
-                changed[str(grown.index)] = orjson.Fragment(grown.tail)
+                       if g.index in changed and (g.index, g.uid) in self._segments]
+            grown_tails = {g.index: orjson.Fragment(g.tail) for g in sending}
+            entries, kept = {}, []
+            for i, trace in changed.items():
+                if i in grown_tails:
+                    entries[str(i)] = grown_tails[i]
+                elif len(trace) >= KEEP_BYTES:
+                    entries[str(i)], part = self._kept_entry(i, trace)
+                    kept += [part] if part else []
+                else:
+                    entries[str(i)] = orjson.Fragment(trace)
+            self._send_parts(sending, kept)
             self._bus.add(_json(
                 name=self._name, token=self._token, seq=self._draws,
                 layout=None if layout_json == drawn_layout else layout_json,
-                traces=changed, count=len(traces), numbers=numbers))
+                traces=entries, count=len(traces), numbers=numbers))
 
-    def _send_segments(self, growing: list[Growing]) -> None:
-        """Sends the settled segments of growing traces that the browser does not have yet, in
-        one element that stays on the page (appended below the chart)."""
+    def _kept_entry(self, index: int, trace: bytes) -> tuple[object, dict | None]:
+        """Returns what an update carries at `index` for a large changed trace (the number of
+        the kept trace it is, or the trace itself once this run has kept KEEP_LIMIT), and the
+        kept trace to send with it (None when the browser has it)."""
+        latest = self._kept.get(index)
+        if latest is not None and latest[0] == trace:
+            return {"kept": latest[1]}, None
+        if self._kept_count >= KEEP_LIMIT:
+            return orjson.Fragment(trace), None
+        self._kept_count += 1
+        self._kept[index] = (trace, self._kept_count)
+        return {"kept": self._kept_count}, {"trace": index, "v": self._kept_count,
+                                            "json": orjson.Fragment(trace)}
+
+    def _send_parts(self, growing: list[Growing], kept: list[dict]) -> None:
+        """Sends the settled segments of growing traces that the browser does not have yet,
+        and the new kept traces, in one element that stays on the page (appended below the
+        chart): none of them is lost when the browser skips updates to catch up."""
         segments = []
         for grown in growing:
             key = (grown.index, grown.uid)  # the host's trace at that place is this one
             segments += [{"trace": grown.index, "k": k, "points": orjson.Fragment(grown.segments[k])}
                          for k in range(self._segments[key], len(grown.segments))]
             self._segments[key] = max(self._segments[key], len(grown.segments))
-        if segments:
+        if segments or kept:
             with self._segment_box:
                 _SEGMENT(height=0, data=_json(name=self._name, token=self._token,
-                                              segments=segments))
+                                              segments=segments, kept=kept))

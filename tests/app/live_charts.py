@@ -16,7 +16,7 @@ def _host_and_latest(payloads: Iterable[bytes], name: str) -> tuple[dict, dict |
     host = next((m for m in messages if m.get("host")), None)
     if host is None:
         raise ValueError(f"no live chart named {name!r} on the page")
-    updates = [m for m in messages if not m.get("host") and m["token"] == host["token"]]
+    updates = [m for m in messages if "seq" in m and m["token"] == host["token"]]
     return host, max(updates, key=lambda m: m["seq"]) if updates else None
 
 
@@ -25,10 +25,16 @@ def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
     data of the page's live_chart elements in page order: the host's figure with the latest
     update of the same script run applied, as components/live_chart.js merges them. AppTest
     sees the elements (`e.proto.bytes for e in at.get("bidi_component")`), not the browser."""
+    payloads = list(payloads)
     host, update = _host_and_latest(payloads, name)
     if update is None:
         return {"data": host["traces"], "layout": host["layout"]}
+    kept = {(part["trace"], part["v"]): part["json"] for message in map(json.loads, payloads)
+            if message.get("name") == name and message.get("token") == host["token"]
+            for part in message.get("kept", [])}
     traces = [update["traces"].get(str(i)) or host["traces"][i] for i in range(update["count"])]
+    traces = [kept[i, trace["kept"]] if "kept" in trace else trace
+              for i, trace in enumerate(traces)]
     return {"data": traces, "layout": update["layout"] or host["layout"]}
 
 

@@ -147,3 +147,41 @@ def test_the_growing_loss_curve_is_the_servers_curve_point_for_point(new_page):
     np.testing.assert_array_equal(np.array(x), trace["x"])
     np.testing.assert_array_equal(np.array(y), trace["y"])
     np.testing.assert_array_equal(np.array(customdata), trace["customdata"])
+
+
+LANDSCAPE_PLOT = ".st-key-live_chart_landscape .js-plotly-plot"
+# The landscape's contour (its grid and values) and the training path, read in one moment, as
+# plotly.js decoded them (_fullData: `data` keeps the base64 typed arrays as they were sent).
+LANDSCAPE = f"""() => {{ const p = document.querySelector('{LANDSCAPE_PLOT}');
+  if (!p || !p._fullData || p._fullData.length < 2) return null;
+  const [c, path] = p._fullData, rows = (a) => Array.from(a, r => Array.from(r));
+  return {{ x: Array.from(c.x), y: Array.from(c.y), z: rows(c.z), customdata: rows(c.customdata),
+           path: [Array.from(path.x), Array.from(path.y)] }}; }}"""
+
+
+def test_the_landscape_once_its_window_moved_is_the_contour_of_the_path_it_shows(new_page):
+    """Adam at lr 0.3 on this seed swings its path out of the landscape's first window near
+    epoch 4,300 (2 s into a 50 s run), so the contour differs from the one the script run's
+    host drew; it is then sent once as a kept trace, not with every update. Read as the path
+    grows, what the plot shows is, value for value, the server's landscape for the path it
+    shows: before the move and after it, on one plot (one host) while the run plays."""
+    from components.figures.explanation import landscape_chart
+    from models.experiment import QUESTION
+
+    page = new_page("/?preset=question&opt=adam&lr=0.3&epochs=100000&speed=2000&seed=4246&play=1")
+    page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for(timeout=90_000)
+    page.wait_for_function(f"() => ({LANDSCAPE})() !== null", timeout=90_000)
+    windows, shown = [], None
+    while len(set(windows)) < 2:  # until a read after the window moved
+        assert len(windows) < 60, "the path never left its first window"
+        if shown:  # the next read once the path has grown (an entry an explanation redraw)
+            page.wait_for_function(f"(n) => {{ const s = ({LANDSCAPE})(); "
+                                   "return s && s.path[0].length > n; }",
+                                   arg=len(shown["path"][0]), timeout=60_000)
+        shown = page.evaluate(LANDSCAPE)
+        slopes, intercepts = (np.array(a) for a in shown["path"])
+        expected = landscape_chart(QUESTION.points, slopes, intercepts)["data"][0]
+        for key in ("x", "y", "z", "customdata"):
+            np.testing.assert_array_equal(np.array(shown[key]), expected[key])
+        windows.append(float(expected["x"][0]))
+    assert _epoch(page) > 0  # still playing: one script run, one host, throughout
