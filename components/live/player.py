@@ -281,7 +281,9 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                 # epochs and share what a redraw shows (a class whose sessions each drew their
                 # own epochs a second or more apart computed nearly every frame alone).
                 step = block * shared_grid(load.stretch())
-                run.advance(block_end(run.epoch, step) - run.epoch, compute)
+                # (to a frame the run has: a session whose blocks end elsewhere, its load meter
+                # read at another moment, trained a private copy to its own end for each one)
+                run.advance(block_end(run.epoch, step) - run.epoch, compute, exact=False)
                 pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
                 # A rerun (another page's, a full one) may wait here too: a run slower than its
                 # pace is always due, and while its redraws wait for the server it makes no

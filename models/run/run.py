@@ -141,14 +141,17 @@ class Run:
         self.experiment = experiment
         return True
 
-    def advance(self, epochs: int, compute: Compute = train) -> None:
+    def advance(self, epochs: int, compute: Compute = train, exact: bool = True) -> None:
         """Moves up to `epochs` more epochs on (never past the last): to the track's frame there,
-        training the track first if no session has yet."""
+        training the track first if no session has yet. `exact` makes that frame when another
+        session trained past it in a larger block (a Step); a playing session (not `exact`)
+        moves to the newest frame there is, which the other sessions on the run show too."""
         end = min(self.epoch + epochs, self.experiment.training.epochs)
         if end <= self.epoch or self.finished:
             return
         self.track.extend_to(end, self.experiment.training.epochs, compute)
-        self.track.fill_frame(end)
+        if exact:
+            self.track.fill_frame(end)
         self.epoch = self.track.next_frame(self.epoch, end)
 
     def shown_at(self, epoch: int) -> Snapshot:
