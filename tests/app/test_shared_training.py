@@ -280,3 +280,42 @@ def test_a_learning_rate_changed_while_paused_keeps_the_seeds_losses_at_the_fork
     assert run.epoch == 3 and run.history.count == 3
     np.testing.assert_array_equal(run.history.last_losses, before)
     np.testing.assert_array_equal(run.frame.losses, before)
+
+
+def test_a_session_playing_behind_another_trains_nothing_and_shows_its_frames(store,
+                                                                              training_calls):
+    """A session whose blocks end between the frames another session left (its load meter
+    read at another moment) moves to those frames and trains nothing; a Step (exact) still
+    gets its own epoch, and every epoch shown has the losses a run trained alone has."""
+    first = Run(QUESTION.with_(epochs=3000), store)
+    for _ in range(6):
+        first.advance(500)
+    trained = sum(training_calls)
+    frames = {frame.epoch for frame in first.track.frames}
+    second, shown = Run(QUESTION.with_(epochs=3000), store), []
+    while not second.finished:
+        second.advance(384, exact=False)  # ends at 384, 768, ...: none of them a frame
+        shown.append(second.epoch)
+    assert sum(training_calls) == trained, "the second session trained a copy of its own"
+    assert set(shown) <= frames and shown[-1] == 3000
+    third = Run(QUESTION.with_(epochs=3000), store)
+    third.advance(384)
+    assert third.epoch == 384 and sum(training_calls) > trained
+    alone = trainer_for(QUESTION.with_(epochs=3000))
+    losses, _ = alone.run(3000)
+    np.testing.assert_array_equal(second.history.loss, losses[:, 0])
+
+
+def test_the_play_loop_on_a_run_played_before_trains_nothing(store, training_calls):
+    """The lecturer played the link before the class opened it: the class's play loops read the
+    frames that run left, whatever their blocks, and train nothing."""
+    from tests.app.pacing import played
+
+    experiment = QUESTION.with_(epochs=3000)
+    lecturer = Run(experiment, store)
+    for _ in range(5):
+        lecturer.advance(600)  # frames at 600, 1200, ...: not where the loop's blocks end
+    trained = sum(training_calls)
+    run, draws, _ = played(experiment, 2000.0, store=store)
+    assert run.finished and draws[-1][1] == 3000
+    assert sum(training_calls) == trained
