@@ -1,23 +1,26 @@
 """A class opens one link at once: does every student's run finish fast and move, at what cost?
 
-usage: python -m benchmarks.classroom [N] [--hall H] [--groups max,default,hall]
+usage: python -m benchmarks.classroom [N] [--hall H] [--groups max,default,hall,played]
        [--processes 1|N|auto] [--query Q] [--before-lone-max S] [--browsers]
 
 Starts the container's command, `PORT=<free> sh deploy/start.sh` (PLATEAU_PROCESSES from
 --processes: one Streamlit process, or several behind nginx), on 127.0.0.1, then drives
 students at the question's link `/?preset=question&play=1` (plus `&Q`), each group's students
-all at the same moment. The groups of issue 21's goal table, chosen with --groups (all three
-by default; the whole set takes minutes):
+all at the same moment. The groups of issue 21's goal table and one more, chosen with --groups
+(all four by default; the whole set takes minutes):
 
 - `max`, at `speed=max`: a lone student; N on one link (trained once, shared); N each on a
   seed of their own (`&seed=1..N`: N different runs);
 - `default`, at the default pace (no speed in the link; a lone run takes about 5 s): a lone
   student; N on one link;
 - `hall`, at the default pace: H (100) on one link, beside the lone default-paced student
-  (run once for `default` and `hall` together).
+  (run once for `default`, `hall` and `played` together);
+- `played`, at the default pace: N open the link the lone default-paced student has just
+  played, as a class does after the lecturer showed the run: the run is in the store of the
+  process that served the lecturer (each process has its own), judged as N on one link.
 
-Every lone and one-link group opens a seed no earlier group opened (1000 + its place in the
-list), so the server's shared run cannot carry over from one group to the next.
+Every other lone and one-link group opens a seed no earlier group opened (1000 + its place in
+the list), so the server's shared run cannot carry over from one group to the next.
 
 A student is a client of Streamlit's own websocket protocol (benchmarks/students.py,
 tests/harness/protocol.py): it opens the page (a `rerun_script` BackMsg with the link's query),
@@ -79,7 +82,7 @@ from tests.harness.server import ServerFailed, start_deployed, stop_deployed
 
 LINK = "preset=question&play=1"
 FINISHED = "Finished · epoch 10000/10000"
-GROUPS = ("max", "default", "hall")
+GROUPS = ("max", "default", "hall", "played")
 FRESH_SEED = 1000  # a lone or one-link group's seed: FRESH_SEED + its place in plans()
 WARM_UP_SEED = 2000
 # The students share one event loop: past about half a core of its CPU, a message more and more
@@ -116,17 +119,23 @@ class Plan:
 def plans(students: int, hall: int) -> list[Plan]:
     """Returns issue 21's groups in the order they run, each lone student before the groups
     measured against it."""
-    max_, default, both = frozenset({"max"}), frozenset({"default"}), frozenset({"default", "hall"})
-    return [dataclasses.replace(plan, seed=FRESH_SEED + place) for place, plan in enumerate([
+    max_, default = frozenset({"max"}), frozenset({"default"})
+    lone_default = frozenset({"default", "hall", "played"})
+    planned = [dataclasses.replace(plan, seed=FRESH_SEED + place) for place, plan in enumerate([
         Plan("one student alone, speed=max", max_, "max", 1, False, LONE_MAX),
         Plan(f"{students} on one link, speed=max", max_, "max", students, False, SAME_LINK_MAX),
         Plan(f"{students} on their own seeds, speed=max", max_, "max", students, True, OWN_SEEDS_MAX),
-        Plan("one student alone, the default pace", both, "default", 1, False, LONE_DEFAULT),
+        Plan("one student alone, the default pace", lone_default, "default", 1, False,
+             LONE_DEFAULT),
         Plan(f"{students} on one link, the default pace", default, "default", students, False,
              SAME_LINK_DEFAULT),
         Plan(f"{hall} on one link, the default pace", frozenset({"hall"}), "default", hall, False,
              HALL_DEFAULT),
     ])]
+    # the class after the lecturer: the lone default-paced student's link, played just before
+    played = Plan(f"{students} on a link played before, the default pace", frozenset({"played"}),
+                  "default", students, False, SAME_LINK_DEFAULT, seed=planned[3].seed)
+    return planned[:5] + [played] + planned[5:]
 
 
 @dataclass
