@@ -18,6 +18,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -52,6 +53,7 @@ ALL_SEEDS_FRAME = 32_768
 # of them could hold a quarter of a gigabyte per track outside the store's budget. The run's
 # own readings read at every redraw (the curvature chart's, chart_epochs) stay in, being read.
 MAX_MEMO = 512
+_computing = threading.local()  # .depth: how many readings this thread is computing now
 
 # (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. Tests
 # pass their own (to move time on without training); the page trains.
@@ -133,6 +135,8 @@ class Track:
         self.state_every = STATE_EVERY * chunk_epochs(key.identity)
         self.trajectory: list[LinePoint] = []
         self.memos: OrderedDict[tuple[str, int], object] = OrderedDict()
+        self._computing: dict[tuple[str, int], Future] = {}  # readings being computed, by key
+        self._memo_lock = threading.Lock()
         self._add_frame(first)
 
     @classmethod
@@ -256,7 +260,12 @@ class Track:
         return None if trained is None else trained[0].snapshot()
 
     def memo(self, name: str, epoch: int, compute: Callable[[], T]) -> T:
-        """Returns `compute()` for this track at `epoch`, computed once for all its readers."""
+        """Returns `compute()` for this track at `epoch`, computed once for all its readers: a
+        reader that finds it being computed waits for it. (Without the wait, a class whose
+        sessions reached an epoch together computed its frame once each.) A reader that is
+        computing a reading itself computes a nested one on its own rather than wait, so no
+        two readers wait on each other; if the computing reader fails (its script stopped),
+        the waiting ones compute it themselves."""
         key = (name, epoch)
         try:
             value = self.memos[key]
@@ -266,11 +275,43 @@ class Track:
             with contextlib.suppress(KeyError):  # another session's reading just dropped it
                 self.memos.move_to_end(key)
             return value  # type: ignore[return-value]
-        value = compute()
+        waits = not getattr(_computing, "depth", 0)
+        with self._memo_lock:
+            pending = self._computing.get(key) if waits else None
+            mine = waits and pending is None and key not in self.memos
+            if mine:
+                pending = self._computing[key] = Future()
+        if pending is not None and not mine:
+            try:
+                return pending.result()
+            except BaseException:  # noqa: BLE001 (the computing reader's failure is not ours)
+                pass
+        elif key in self.memos:
+            return self.memos[key]  # type: ignore[return-value]
+        _computing.depth = getattr(_computing, "depth", 0) + 1
+        try:
+            value = compute()
+        except BaseException as error:
+            if mine:
+                self._finish(key, pending, error=error)
+            raise
+        finally:
+            _computing.depth -= 1
         self.memos[key] = value
         while len(self.memos) > MAX_MEMO:
             self.memos.popitem(last=False)
+        if mine:
+            self._finish(key, pending, value=value)
         return value
+
+    def _finish(self, key: tuple[str, int], pending: Future, value: object = None,
+                error: BaseException | None = None) -> None:
+        with self._memo_lock:
+            self._computing.pop(key, None)
+        if error is None:
+            pending.set_result(value)
+        else:
+            pending.set_exception(error)
 
     @property
     def nbytes(self) -> int:
