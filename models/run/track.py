@@ -54,6 +54,7 @@ ALL_SEEDS_FRAME = 32_768
 # own readings read at every redraw (the curvature chart's, chart_epochs) stay in, being read.
 MAX_MEMO = 512
 _computing = threading.local()  # .depth: how many readings this thread is computing now
+_MISSING = object()
 
 # (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. Tests
 # pass their own (to move time on without training); the page trains.
@@ -286,8 +287,12 @@ class Track:
                 return pending.result()
             except BaseException:  # noqa: BLE001 (the computing reader's failure is not ours)
                 pass
-        elif key in self.memos:
-            return self.memos[key]  # type: ignore[return-value]
+        else:
+            value = self.memos.get(key, _MISSING)  # computed while this reader looked
+            if value is not _MISSING:
+                if mine:
+                    self._finish(key, pending, value=value)
+                return value  # type: ignore[return-value]
         _computing.depth = getattr(_computing, "depth", 0) + 1
         try:
             value = compute()
