@@ -86,10 +86,12 @@ def test_a_second_session_on_the_same_link_trains_nothing(open_page, training_ca
 def test_a_different_seed_trains_its_own_run(open_page, training_calls):
     """The same link with another seed is another run: it trains, and its losses differ."""
     first = open_page(LINK)
-    first_calls = len(training_calls)
+    first_epochs = sum(training_calls)
     other = open_page({**LINK, "seed": "1"})
     assert not first.exception and not other.exception
-    assert len(training_calls) >= 2 * first_calls
+    # every epoch of its own (counted in epochs: how many calls depends on the blocks the
+    # play loop takes, which the process's load sets)
+    assert first_epochs >= 3000 and sum(training_calls) - first_epochs >= 3000
     first_loss = first.session_state["run"].history.loss
     other_loss = other.session_state["run"].history.loss
     assert len(other_loss) == len(first_loss) == 3000
