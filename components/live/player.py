@@ -163,8 +163,8 @@ def _page_ready() -> None:
 
 
 def _set_playing(playing: bool) -> None:
-    # Play and Pause are two widgets (render_buttons), so a click does what the button the
-    # browser showed said: a double click on Play plays twice instead of toggling back.
+    # The button says what it will do when drawn (Play or Pause), so a double click sets the
+    # same state twice instead of toggling back.
     run: Run | None = st.session_state.get(S.RUN)
     if playing and run is not None and run.finished:
         st.session_state[S.RUN] = None  # Play after the end starts over
@@ -188,19 +188,11 @@ def render_buttons(ready: bool) -> None:
     """Draws the player's buttons; `ready` is False while the points table has an error."""
     playing = st.session_state.get(S.PLAYING, False)
     with st.container(horizontal=True):
-        # Pause is a widget of its own (key "pause"), in a container keyed "play" so the page's
-        # Play/Pause place keeps one name. With one widget for both, a callback took the
-        # arguments of the button the server drew last: the second click of a double click on
-        # Play, arriving after the rerun had drawn Pause, paused the run again.
-        if playing:
-            with st.container(key="play"):
-                st.button("Pause", key="pause", on_click=_set_playing, args=(False,),
-                          type="primary", icon=":material/pause:", disabled=not ready,
-                          shortcut="Space", help="Play or pause (Space)")
-        else:
-            st.button("Play", key="play", on_click=_set_playing, args=(True,), type="primary",
-                      icon=":material/play_arrow:", disabled=not ready, shortcut="Space",
-                      help="Play or pause (Space)")
+        st.button("Pause" if playing else "Play", key="play", on_click=_set_playing,
+                  args=(not playing,),
+                  type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
+                  disabled=not ready, shortcut="Space",
+                  help="Play or pause (Space)")
         st.button("Step", key="step", on_click=_step, icon=":material/skip_next:",
                   disabled=not ready, shortcut="S", help="Train one epoch (S)")
         st.button("Reset", key="reset", on_click=_reset, icon=":material/replay:",
