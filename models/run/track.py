@@ -276,37 +276,38 @@ class Track:
             with contextlib.suppress(KeyError):  # another session's reading just dropped it
                 self.memos.move_to_end(key)
             return value  # type: ignore[return-value]
-        waits = not getattr(_computing, "depth", 0)
+        if getattr(_computing, "depth", 0):  # computing a reading already: this one alone
+            return self._compute(key, compute)
         with self._memo_lock:
-            pending = self._computing.get(key) if waits else None
-            mine = waits and pending is None and key not in self.memos
+            value, pending = self.memos.get(key, _MISSING), self._computing.get(key)
+            mine = value is _MISSING and pending is None
             if mine:
                 pending = self._computing[key] = Future()
-        if pending is not None and not mine:
+        if value is not _MISSING:
+            return value  # type: ignore[return-value]
+        if not mine:
             try:
                 return pending.result()
             except BaseException:  # noqa: BLE001 (the computing reader's failure is not ours)
-                pass
-        else:
-            value = self.memos.get(key, _MISSING)  # computed while this reader looked
-            if value is not _MISSING:
-                if mine:
-                    self._finish(key, pending, value=value)
-                return value  # type: ignore[return-value]
+                return self._compute(key, compute)
+        try:
+            value = self._compute(key, compute)
+        except BaseException as error:
+            self._finish(key, pending, error=error)
+            raise
+        self._finish(key, pending, value=value)
+        return value
+
+    def _compute(self, key: tuple[str, int], compute: Callable[[], T]) -> T:
+        """Computes a reading on this thread and keeps it, the least recently read going."""
         _computing.depth = getattr(_computing, "depth", 0) + 1
         try:
             value = compute()
-        except BaseException as error:
-            if mine:
-                self._finish(key, pending, error=error)
-            raise
         finally:
             _computing.depth -= 1
         self.memos[key] = value
         while len(self.memos) > MAX_MEMO:
             self.memos.popitem(last=False)
-        if mine:
-            self._finish(key, pending, value=value)
         return value
 
     def _finish(self, key: tuple[str, int], pending: Future, value: object = None,
