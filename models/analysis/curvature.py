@@ -26,7 +26,6 @@ import torch
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import DTYPE
-from models.engine.serial import one_at_a_time
 from models.experiment import Network, Points
 
 Tensor = torch.Tensor
@@ -119,7 +118,6 @@ def loss_function(network: Network, points: Points, theta: Tensor) -> Callable[[
     return loss
 
 
-@one_at_a_time
 def hessian(network: Network, points: Points, weights: np.ndarray) -> np.ndarray:
     """Returns the exact Hessian (P, P) of the full-batch MSE at one network's flat weights, over
     its used entries (`used_entries`), symmetrised against rounding; weights are not changed."""
@@ -129,7 +127,6 @@ def hessian(network: Network, points: Points, weights: np.ndarray) -> np.ndarray
     return (0.5 * (h + h.T)).numpy()
 
 
-@one_at_a_time
 def spectrum(network: Network, points: Points, weights: np.ndarray,
              preconditioner: np.ndarray | None = None) -> Spectrum:
     """Returns the eigenvalues of the Hessian at `weights`, or with a diagonal `preconditioner`
@@ -169,7 +166,6 @@ def _exact(h: np.ndarray, scale: np.ndarray | None = None) -> Spectrum:
     return Spectrum(torch.linalg.eigvalsh(torch.as_tensor(h)).numpy(), True, len(h))
 
 
-@one_at_a_time
 def spectra(network: Network, points: Points, weights: np.ndarray,
             preconditioner: np.ndarray | None = None) -> tuple[Spectrum, Spectrum | None]:
     """Returns `spectrum` of the Hessian and, with a `preconditioner`, of D^-1 H: from one

@@ -21,7 +21,6 @@ import torch
 
 from models.analysis.floors import least_squares_line, polynomial_floor
 from models.engine.mlp import MLPBatch
-from models.engine.serial import one_at_a_time
 from models.experiment import Points
 
 MARGIN = 0.15  # each side of the window, as a fraction of what it must contain
@@ -120,7 +119,6 @@ def slice_coordinates(span: float, steps: int) -> np.ndarray:
     return span * (np.arange(steps) - half) / half
 
 
-@one_at_a_time
 def loss_slice(net: MLPBatch, points: Points, seed_index: int, span: float = 1.0,
                steps: int = 41, direction_seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns (alphas (steps,), betas (steps,), losses (steps, steps)) around network seed_index.

@@ -19,7 +19,6 @@ import torch
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import DTYPE, MLPBatch
-from models.engine.serial import one_at_a_time
 
 DEAD_FAMILY = ("relu",)  # activations whose units can output exactly 0 with derivative 0
 SATURATING = {"tanh": 1.0, "sigmoid": 0.25}  # activation -> its largest derivative
@@ -62,7 +61,6 @@ def _last_hidden(net: MLPBatch, k: int, xs: np.ndarray) -> tuple[np.ndarray, np.
     return z.T.numpy().copy(), h.T.numpy().copy()
 
 
-@one_at_a_time
 def hidden_units(net: MLPBatch, k: int, points_x: np.ndarray, grid: np.ndarray) -> Units:
     """Returns network k's last hidden layer over `grid`, with its dead and saturated units."""
     name = net.network.activation

@@ -42,7 +42,6 @@ import torch
 
 from models.engine.mlp import MLPBatch
 from models.engine.optimizers import FlatOptimizer
-from models.engine.serial import TENSOR_WORK
 from models.engine.trainer import Trainer, train_epochs
 
 # Hidden activations whose forward and derivative kernels compute each element the same way in
@@ -77,11 +76,6 @@ def train_together(trainers: list[Trainer], epochs: int) -> list[Result]:
     """Returns each trainer's (losses, gradient norms), exactly what its `run(epochs)` returns,
     after training them all (of one `kind`) in one batched pass; changes each trainer as its
     `run` would (networks, optimizer state, shuffles, epoch, diverged)."""
-    with TENSOR_WORK:  # one thread at a time (models/engine/serial.py)
-        return _train_together(trainers, epochs)
-
-
-def _train_together(trainers: list[Trainer], epochs: int) -> list[Result]:
     order = sorted(range(len(trainers)), key=lambda i: _group(trainers[i]))
     members = [trainers[i] for i in order]
     first = members[0]

@@ -16,7 +16,6 @@ import torch
 
 from models.engine.mlp import DTYPE, MLPBatch
 from models.engine.optimizers import FlatOptimizer
-from models.engine.serial import TENSOR_WORK
 from models.experiment import Experiment, RunIdentity
 
 # One intra-op thread: the tensors are tiny, and thread hand-offs cost more than they save.
@@ -132,10 +131,9 @@ class Trainer:
         """
         net = self.net
         step = partial(self.optimizer.step, net.theta, net.grad, self.lr)
-        with TENSOR_WORK:  # one thread at a time (models/engine/serial.py)
-            losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, step,
-                                           epochs)
-            return self.finish(losses, grad_sq)
+        losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, step,
+                                       epochs)
+        return self.finish(losses, grad_sq)
 
     def finish(self, losses: torch.Tensor, grad_sq: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Returns (losses, gradient norms) up to the first epoch any network diverged, from a

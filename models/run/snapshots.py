@@ -28,7 +28,6 @@ import torch
 
 from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import DTYPE, MLPBatch
-from models.engine.serial import one_at_a_time
 from models.experiment import Network
 
 MAX_SNAPSHOTS = 200  # after epoch 0
@@ -59,7 +58,6 @@ class Snapshot:
         return sum(a.nbytes for a in arrays if a is not None)
 
 
-@one_at_a_time
 def take(trainer, losses: np.ndarray | None, seeds: int = MAX_SEEDS_KEPT) -> Snapshot:
     """Returns a snapshot of a trainer (models.trainer.Trainer) now, with the weights of its
     first `seeds` networks; `losses` (K,) are its last epoch's losses. The trainer is only read."""
@@ -137,7 +135,6 @@ class Snapshots:
         return sum(s.nbytes for s in self.kept)
 
 
-@one_at_a_time
 def networks(network: Network, weights: np.ndarray) -> MLPBatch:
     """Returns the networks given by flat weights (S, P) as an engine batch (models/engine/mlp.py), for
     what reads a live one (the hidden units); the weights are copied."""
@@ -146,7 +143,6 @@ def networks(network: Network, weights: np.ndarray) -> MLPBatch:
     return net
 
 
-@one_at_a_time
 def predict(network: Network, weights: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """Returns the predictions (S, len(xs)) of networks given by flat weights (S, P).
 

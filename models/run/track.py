@@ -24,7 +24,6 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from models.engine.cohort import Cohorts
-from models.engine.serial import TENSOR_WORK
 from models.engine.trainer import Trainer, chunk_epochs
 from models.experiment import RunIdentity
 from models.run.history import History
@@ -196,17 +195,13 @@ class Track:
             while self.epoch < epoch and not self.diverged:
                 n = min(epoch, self.snapshots.next_epoch(self.epoch, total)) - self.epoch
                 losses, grad_norms = compute(self.trainer, n)
-                with TENSOR_WORK:  # recording it: tensors too (models/engine/serial.py)
-                    self._record(losses, grad_norms, total)
-
-    def _record(self, losses: np.ndarray, grad_norms: np.ndarray, total: int) -> None:
-        self.history.append(losses, grad_norms)
-        if self.diverged:
-            self.history.diverged_at = self.epoch + 1
-        losses = self.history.last_losses if self.history.count else None
-        if not self.diverged and self.snapshots.wants(self.epoch, total):
-            self.snapshots.record(take(self.trainer, losses))
-        self._add_frame(take(self.trainer, losses, self.frame_seeds))
+                self.history.append(losses, grad_norms)
+                if self.diverged:
+                    self.history.diverged_at = self.epoch + 1
+                losses = self.history.last_losses if self.history.count else None
+                if not self.diverged and self.snapshots.wants(self.epoch, total):
+                    self.snapshots.record(take(self.trainer, losses))
+                self._add_frame(take(self.trainer, losses, self.frame_seeds))
 
     def fill_frame(self, epoch: int) -> None:
         """Adds a frame at `epoch` (behind the frontier) when there is none: from the newest kept
