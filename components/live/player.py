@@ -157,6 +157,25 @@ export default function ({ data, setTriggerValue }) {
 """)
 
 
+# A double click on Play is two clicks, and the second, arriving once the first's rerun has
+# drawn Pause in Play's place (one widget, key "play", whose callback takes the arguments it
+# was drawn with last), paused the run again. The browser numbers a click that follows another
+# within its double-click interval (event.detail 2, 3, ...): those never reach Play. A key
+# (Space, Enter) clicks with detail 0, and a deliberate Pause comes after the interval.
+_PLAY_CLICK_GUARD = st.components.v2.component("plateau_play_click_guard", js="""
+export default function () {
+  if (window.__plateauPlayClickGuard) return;
+  window.__plateauPlayClickGuard = true;
+  document.addEventListener("click", (event) => {
+    if (event.detail > 1 && event.target.closest && event.target.closest(".st-key-play button")) {
+      event.stopImmediatePropagation();
+      event.preventDefault();
+    }
+  }, true);
+}
+""")
+
+
 def _page_ready() -> None:
     if st.session_state.pop(S.WAITING_FOR_PAGE, False):
         st.session_state[S.PLAYING] = True
@@ -197,6 +216,7 @@ def render_buttons(ready: bool) -> None:
                   disabled=not ready, shortcut="S", help="Train one epoch (S)")
         st.button("Reset", key="reset", on_click=_reset, icon=":material/replay:",
                   shortcut="Backspace", help="Start again from the initial weights (Backspace)")
+        _PLAY_CLICK_GUARD(key="play_click_guard", height=0)
 
 
 def current_run(experiment: Experiment, ready: bool = True) -> Run:

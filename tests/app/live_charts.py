@@ -6,11 +6,17 @@ import json
 from collections.abc import Iterable
 
 
+def _charts(payloads: Iterable[bytes]) -> list[dict]:
+    """Returns the messages of the page's live charts, from the data of its components in page
+    order: a component that carries no data (the Play button's click guard) is not a chart."""
+    return [json.loads(payload) for payload in payloads if payload]
+
+
 def _host_and_latest(payloads: Iterable[bytes], name: str) -> tuple[dict, dict | None]:
     """Returns chart `name`'s host message and the newest update of the same script run (None
     when there is none), from the data of the page's live_chart elements in page order."""
     messages = []
-    for message in map(json.loads, payloads):
+    for message in _charts(payloads):
         messages += message["updates"] if "updates" in message else [message]
     messages = [m for m in messages if m.get("name") == name]
     host = next((m for m in messages if m.get("host")), None)
@@ -29,7 +35,7 @@ def figure_shown(payloads: Iterable[bytes], name: str) -> dict:
     host, update = _host_and_latest(payloads, name)
     if update is None:
         return {"data": host["traces"], "layout": host["layout"]}
-    kept = {(part["trace"], part["v"]): part["json"] for message in map(json.loads, payloads)
+    kept = {(part["trace"], part["v"]): part["json"] for message in _charts(payloads)
             if message.get("name") == name and message.get("token") == host["token"]
             for part in message.get("kept", [])}
     traces = [update["traces"].get(str(i)) or host["traces"][i] for i in range(update["count"])]

@@ -84,6 +84,34 @@ def test_double_click_on_play_keeps_playing(new_page):
     screenshot(page, "double_click_play")
 
 
+def test_the_second_click_of_a_double_click_after_pause_is_drawn_does_not_pause(new_page):
+    """The race a double click on Play could lose, made certain: the first click has played
+    and the page shows Pause in Play's place when the second click arrives, numbered 2 by the
+    browser as a double click's second is. It never reaches the button, and the run plays on;
+    a click on its own still pauses."""
+    page = new_page(PACED_RUN.format(seed=7004))
+    page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
+    button = page.locator(".st-key-play button").first
+    button.click()
+    page.locator(".st-key-play button", has_text="Pause").first.wait_for()
+    second = button.evaluate("""button => {
+        const click = new MouseEvent("click", {bubbles: true, cancelable: true, detail: 2});
+        let reached = false;
+        button.addEventListener("click", () => { reached = true; }, {once: true});
+        button.dispatchEvent(click);
+        return {reached, prevented: click.defaultPrevented};
+    }""")
+    assert second == {"reached": False, "prevented": True}, second
+    first = _epoch(page)
+    page.wait_for_function(  # it still advances, however long a redraw takes here
+        "first => [...document.querySelectorAll('h2')].some(h => {"
+        "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
+        "  return m && Number(m[1]) > first; })", arg=first)
+    assert "Pause" in button.inner_text()
+    button.dispatch_event("click", {"detail": 1})
+    page.locator(".st-key-play button", has_text="Play").first.wait_for()
+
+
 def test_double_click_on_reset_leaves_one_fresh_run(new_page):
     """A double click on Reset while playing leaves one paused run at epoch 0."""
     page = new_page(PACED_RUN.format(seed=7003) + "&play=1")
