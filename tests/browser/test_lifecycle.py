@@ -73,6 +73,7 @@ def test_double_click_on_play_keeps_playing(new_page):
     """A double click on Play plays (the second click does not pause again)."""
     page = new_page(PACED_RUN.format(seed=7002))
     page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
+    page.wait_for_function("window.__plateauPlayClickGuard === true")  # see the next test
     page.locator(".st-key-play button").first.dblclick()
     page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
     first = _epoch(page)
@@ -91,6 +92,8 @@ def test_the_second_click_of_a_double_click_after_pause_is_drawn_does_not_pause(
     a click on its own still pauses."""
     page = new_page(PACED_RUN.format(seed=7004))
     page.get_by_text(re.compile(r"Ready · 0/100000")).first.wait_for()
+    # the guard is a component's script: on a loaded machine it may start after the button
+    page.wait_for_function("window.__plateauPlayClickGuard === true")
     button = page.locator(".st-key-play button").first
     button.click()
     page.locator(".st-key-play button", has_text="Pause").first.wait_for()
