@@ -11,7 +11,8 @@ of points, batch size and optimizer, and blocks of one length (cutting a pass wh
 blocks end cost more than it saved: 9.1 CPU-s against 5.4 for 30 runs trained alone; so
 did a continuous batch, whose passes take in whoever asked and run as long as the shortest
 request left: runs at different epochs cut every pass short, 2,447 passes of a median 4 epochs
-for 30 students, 2.5x the CPU of passes of one length).
+for 30 students, 2.5x the CPU of passes of one length, both measured with a lock on the tensor
+work since dropped: deploy/README.md section 5).
 Each member keeps its own points, seeds, shuffles, learning rate and optimizer state (Adam's
 step count included).
 
