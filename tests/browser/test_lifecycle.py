@@ -51,6 +51,15 @@ def _epoch(page) -> int:
     raise AssertionError(f"no epoch in the status lines {status_lines(page)}")
 
 
+def _wait_until_past(page, epoch: int) -> None:
+    """Waits until the status line says Playing at an epoch past `epoch`, however long a
+    redraw takes here."""
+    page.wait_for_function(
+        "first => [...document.querySelectorAll('h2')].some(h => {"
+        "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
+        "  return m && Number(m[1]) > first; })", arg=epoch)
+
+
 def test_closing_a_playing_tab_stops_its_training(new_page, app_url):
     """The server trains while a tab plays and goes idle once the tab is closed."""
     server = _server(app_url)
@@ -77,10 +86,7 @@ def test_double_click_on_play_keeps_playing(new_page):
     page.locator(".st-key-play button").first.dblclick()
     page.get_by_text(re.compile(r"Playing · epoch")).first.wait_for()
     first = _epoch(page)
-    page.wait_for_function(  # the run advances, however long a redraw takes here
-        "first => [...document.querySelectorAll('h2')].some(h => {"
-        "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
-        "  return m && Number(m[1]) > first; })", arg=first)
+    _wait_until_past(page, first)  # the run advances
     assert "Pause" in page.locator(".st-key-play button").first.inner_text()
     screenshot(page, "double_click_play")
 
@@ -106,10 +112,7 @@ def test_the_second_click_of_a_double_click_after_pause_is_drawn_does_not_pause(
     }""")
     assert second == {"reached": False, "prevented": True}, second
     first = _epoch(page)
-    page.wait_for_function(  # it still advances, however long a redraw takes here
-        "first => [...document.querySelectorAll('h2')].some(h => {"
-        "  const m = /Playing · epoch (\\d+)\\//.exec(h.textContent);"
-        "  return m && Number(m[1]) > first; })", arg=first)
+    _wait_until_past(page, first)  # it still advances
     assert "Pause" in button.inner_text()
     button.dispatch_event("click", {"detail": 1})
     page.locator(".st-key-play button", has_text="Play").first.wait_for()
