@@ -49,6 +49,9 @@ REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a se
 MAX_UNSENT = 2
 SMOOTHING = 0.2  # the weight of the newest redraw's cost in the smoothed cost
 MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause waits no longer
+# seconds the loop naps when a block it is due for did not move its run (no frame there yet):
+# asking again at once would only take the interpreter from the session recording it
+STALLED_NAP = 0.005
 
 
 # Every session playing in this server process draws in one Python interpreter. A class of 30
@@ -294,8 +297,10 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
             return False
         now = clock.now()
         due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+        stalled = False
         if due or (run.epoch > drawn and now >= next_draw):
             if due:  # the next block, up to a multiple of its size (see pace.py)
+                before = run.epoch
                 # Redraws spaced out: blocks as many times larger (a power of two, the same in
                 # every session of the process), so the sessions on one run still show the same
                 # epochs and share what a redraw shows (a class whose sessions each drew their
@@ -304,6 +309,7 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                 # (to a frame the run has: a session whose blocks end elsewhere, its load meter
                 # read at another moment, trained a private copy to its own end for each one)
                 run.advance(block_end(run.epoch, step) - run.epoch, compute, exact=False)
+                stalled = run.epoch == before and not run.finished
                 pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
                 # A rerun (another page's, a full one) may wait here too: a run slower than its
                 # pace is always due, and while its redraws wait for the server it makes no
@@ -321,7 +327,9 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
                     (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
                 load.count(clock.cpu() - spent)
                 next_draw = now + redraw_interval(load.stretch(), took)
-        if not due and not run.finished:
+        if stalled:
+            clock.sleep(STALLED_NAP)
+        elif not due and not run.finished:
             # Ahead of the pace: nap until the next epoch is due or the next redraw.
             waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
             if run.epoch > drawn and next_draw > now:

@@ -156,6 +156,13 @@ class Track:
         return self.trainer.epoch
 
     @property
+    def framed(self) -> int:
+        """Returns the epoch of the newest frame: the frontier once its block is recorded. The
+        trainer's epoch moves first, while the block's losses, snapshot and frame are still
+        being recorded under the lock."""
+        return self.frames[-1].epoch
+
+    @property
     def diverged(self) -> bool:
         """Returns True when the loss went non-finite at the frontier."""
         return self.trainer.diverged
@@ -188,8 +195,12 @@ class Track:
     def extend_to(self, epoch: int, total: int, compute: Compute = train) -> None:
         """Trains the track up to `epoch` (a run of `total` epochs, which sets the snapshots'
         spread), stopping at each snapshot epoch, with a frame where it stops; nothing when
-        it is there already or diverged. The first reader to ask trains; the others wait."""
-        if self.epoch >= epoch or self.diverged:
+        it is there already or diverged. The first reader to ask trains; the others wait,
+        until its frame is there too: a reader that went by the trainer's epoch found no frame
+        to move to yet, and a playing session asked again at once, over and over (a hall of
+        50 in one process: 12,706 of 16,097 asks moved nobody, while the interpreter they
+        took was what the recording waited for)."""
+        if self.framed >= epoch:
             return
         with self.lock:
             while self.epoch < epoch and not self.diverged:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY, DrawingLoad, play_loop
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, STALLED_NAP, DrawingLoad, play_loop
 from models.engine.trainer import Trainer, chunk_epochs
 from models.question.presets import PRESETS
 from models.run.pace import AUTO, block_epochs, epochs_per_second
@@ -260,3 +260,26 @@ def test_a_run_slower_than_its_pace_and_never_drawn_still_reaches_a_checkpoint_e
                   clock.clock(), slow, behind=lambda: True, checkpoint=checkpoint,
                   waiting=lambda: False, load=DrawingLoad(lambda: 0.0, clock.now))
     assert len(checkpoints) == 3 and 0 < run.epoch < 100_000
+
+
+def test_a_block_whose_frame_is_not_there_yet_naps_instead_of_asking_again_at_once():
+    """A due block that does not move the run (another session is still recording it) naps
+    STALLED_NAP before asking again: asking at once, over and over, took the interpreter from
+    the session recording the block."""
+    clock = FakeClock()
+    run = Run(QUESTION.with_(epochs=512))
+    advance, asked = run.advance, []
+
+    def stalled_at_first(epochs, compute=no_training, exact=True):
+        asked.append(clock.now())
+        if clock.now() < 0.05 and len(asked) < 1_000:  # the block's frame is not there yet
+            return
+        advance(epochs, no_training, exact)
+
+    run.advance = stalled_at_first
+    play_loop(run, lambda r: None, float("inf"), clock.clock(), no_training,
+              behind=lambda: False, checkpoint=lambda: None, waiting=lambda: False,
+              load=DrawingLoad(lambda: 0.0, clock.now))
+    stalled = [when for when in asked if when < 0.05]
+    assert run.finished and len(stalled) <= 0.05 / STALLED_NAP + 1
+    assert STALLED_NAP in clock.sleeps
