@@ -14,7 +14,8 @@ import: it degrades to the behaviour named beside it and logs one warning (`_war
   context (a fragment's run, a rerun waiting);
 - `widgets`: the guard on the widget states a websocket sends;
 - `process`: what changes Streamlit for every session of the process (messages handed to the
-  event loop in batches, the config read without its lock) and what warms it (the emoji table).
+  event loop in batches, the config read without its lock) and what warms it (the emoji table,
+  the check of how the server was started).
 
 Import the names from here: `from components.streamlit_internals import browser_connected`.
 """
@@ -71,6 +72,7 @@ from components.streamlit_internals.browser import (  # noqa: E402
     _plotly_chunk,
 )
 from components.streamlit_internals.process import (  # noqa: E402
+    check_how_started,
     coalesce_loop_calls,
     load_emoji_table,
     read_config_without_lock,
@@ -115,6 +117,7 @@ __all__ = [  # what the page, deploy/serve.py and the tests use
     "_unreadable",
     "_user_key",
     "browser_connected",
+    "check_how_started",
     "coalesce_loop_calls",
     "fragment_rerun",
     "guard_widget_states",

@@ -8,7 +8,10 @@
   options are `config._config_options` (`read_config_without_lock` reads them without it);
 - `st.set_page_config(page_icon=...)` checks the icon with `streamlit.string_util.is_emoji`,
   whose first call imports `streamlit.emojis` (a table of every emoji): once per process
-  (`load_emoji_table`, for deploy/serve.py).
+  (`load_emoji_table`, for deploy/serve.py);
+- the first element a process sends runs `streamlit.delta_generator._maybe_print_use_warning`,
+  which asks `env_util.is_repl()`, and that walks the whole call stack with `inspect.stack()`
+  (`check_how_started`, for deploy/serve.py).
 """
 
 from __future__ import annotations
@@ -79,6 +82,21 @@ def load_emoji_table() -> None:
         _warn_once("streamlit.string_util.is_emoji", missing)
         return
     is_emoji("\u26f0\ufe0f")  # the page's icon, ⛰️
+
+
+def check_how_started() -> None:
+    """Does, before the server serves, Streamlit's once-per-process check of how it was started
+    (run by `streamlit run`, or in a REPL), which it otherwise does at the first element its
+    first student's script sends: `inspect.stack()` reads the source of every frame's file and
+    looks each module up, ~9,700 `lstat` calls (0.25 CPU-s under a profiler, in the first
+    student's run). The check logs nothing here: a REPL is not how a server starts, and the
+    warning about `python app.py` is off in .streamlit/config.toml."""
+    try:
+        from streamlit.delta_generator import _maybe_print_use_warning
+    except ImportError as missing:  # the first student's first element then does it
+        _warn_once("streamlit.delta_generator._maybe_print_use_warning", missing)
+        return
+    _maybe_print_use_warning()
 
 
 def read_config_without_lock() -> None:

@@ -24,22 +24,26 @@ def test_the_modules_warmed_are_the_ones_the_page_imports():
 def test_a_warmed_process_has_done_the_first_students_once_only_work():
     """In a fresh interpreter, `warm` leaves imported: every module of the page, Streamlit's
     emoji table (set_page_config checks the icon against it) and torch's symbolic shapes
-    (autograd imports them at the first gradient); and the process's run store, which students
-    share, still empty (the warm-up ran in a store of its own)."""
+    (autograd imports them at the first gradient); Streamlit's check of how it was started
+    done (the first element would do it: `inspect.stack()`); and the process's run store,
+    which students share, still empty (the warm-up ran in a store of its own)."""
     script = (
         "import json, sys; from deploy.serve import warm, page_modules; "
+        "import streamlit.delta_generator as dg; "
+        "checked = dg._use_warning_has_been_displayed; "
         "before = {m: m in sys.modules for m in ('streamlit.emojis', "
         "'torch.fx.experimental.symbolic_shapes', 'components.live.section')}; warm(); "
         "from components.live.shared_training import STORE; "
         "print(json.dumps({'before': before, 'missing': [m for m in page_modules() + "
         "['streamlit.emojis', 'torch.fx.experimental.symbolic_shapes'] if m not in sys.modules], "
-        "'store': len(STORE)}))")
+        "'store': len(STORE), 'checked': [checked, dg._use_warning_has_been_displayed]}))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=300, check=True)
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert not any(answer["before"].values()), answer  # the test means something
     assert answer["missing"] == []
     assert answer["store"] == 0
+    assert answer["checked"] == [False, True]
 
 
 def test_what_the_warm_up_leaves_is_frozen_out_of_the_collectors_reach():
