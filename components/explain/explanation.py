@@ -59,15 +59,16 @@ def diagnosis(run: Run, floors: Floors, plateaus: list[Plateau]) -> Diagnosis | 
     return diagnose_run(run, floors, plateaus, searched(run), settled)
 
 
-def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations, list[Plateau]]:
+def loss_decorations(run: Run, floors: Floors, log_y: bool
+                     ) -> tuple[Decorations, list[Plateau], Diagnosis | None]:
     """Returns what the explanation adds to the loss chart (plateau bands labelled as the
-    diagnosis names them, reference floors, the theory curve, the best of many starts) and the
-    plateaus found."""
+    diagnosis names them, reference floors, the theory curve, the best of many starts), the
+    plateaus found, and the diagnosis (for `narrative`: one diagnosis a frame, not two)."""
     points, history = run.experiment.points, run.history
     refs = reference_floors(points)
     plateaus = find_plateaus(history.epochs, history.loss, history.grad_norm, floors.floor,
                              refs[CONSTANT]) if history.count >= 2 else []
-    found = diagnosis(run, floors, plateaus) if plateaus else None
+    found = diagnosis(run, floors, plateaus)
     epochs = run.experiment.training.epochs
     parts = plateau_decorations(plateaus, band_labels(plateaus, history.count,
                                                       found.label if found else None), epochs)
@@ -84,13 +85,12 @@ def loss_decorations(run: Run, floors: Floors, log_y: bool) -> tuple[Decorations
         parts.traces.append(dict(type="scatter", x=np.arange(1, epochs + 1)[keep], y=curve[keep],
                                  mode="lines", name="theory: Saxe et al. (2014)",
                                  line=dict(color=P.THEORY, dash=P.THEORY_DASH, width=2)))
-    return parts, plateaus
+    return parts, plateaus, found
 
 
-def narrative(run: Run, floors: Floors, plateaus: list[Plateau]) -> tuple[str | None, str]:
+def narrative(found: Diagnosis | None, floors: Floors) -> tuple[str | None, str]:
     """Returns the diagnosis's label (None before there is one) and its sentence (it begins with
     the label, in bold), or what to do first."""
-    found = diagnosis(run, floors, plateaus)
     if found is None:
         bound = "" if floors.exact else f" (only a lower bound: {floors.why})"
         return None, (f"Press Play. This network cannot go below its floor, the "

@@ -161,7 +161,7 @@ class LiveView:
         history, floors, replayed = run.history, self.floors, self.replayed
         loss = _loss_at(history, replayed)
         floor_text, gap, _ = explanation.floor_readouts(floors, loss, readout)
-        extra, plateaus = explanation.loss_decorations(run, floors, self.log_y)
+        extra, plateaus, found = explanation.loss_decorations(run, floors, self.log_y)
         extra.extend(log_decorations(run.experiment))
         if replayed is not None:
             extra.extend(replay_mark(replayed.epoch))
@@ -176,7 +176,7 @@ class LiveView:
         shown = run.frame if replayed is None else replayed
         curves = predict(run.experiment.network, shown.weights, grid)
         fit = fit_chart(xs, ys, grid, curves, floors, figure["layout"]["height"])
-        label, narrative = explanation.narrative(run, floors, plateaus)
+        label, narrative = explanation.narrative(found, floors)
         # the loss curve's settled segments never change: encoded once per run, scale and length
         segments = None if self.replayed is not None or self.compared else \
             run.memo(f"loss_segments/{self.log_y}/{total}", 0, dict)
