@@ -88,9 +88,9 @@ def check_how_started() -> None:
     """Does, before the server serves, Streamlit's once-per-process check of how it was started
     (run by `streamlit run`, or in a REPL), which it otherwise does at the first element its
     first student's script sends: `inspect.stack()` reads the source of every frame's file and
-    looks each module up, ~9,700 `lstat` calls (0.25 CPU-s under a profiler, in the first
-    student's run). The check logs nothing here: a REPL is not how a server starts, and the
-    warning about `python app.py` is off in .streamlit/config.toml."""
+    looks each module up, ~9,700 `lstat` calls (0.25 s under a profiler, in the first student's
+    run). Run as deploy/serve.py runs (`python -m`), the check logs nothing: the root frame is
+    not a REPL's, and the warning about `python app.py` is off in .streamlit/config.toml."""
     try:
         from streamlit.delta_generator import _maybe_print_use_warning
     except ImportError as missing:  # the first student's first element then does it
