@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.analysis.curvature import Spectrum, spectra, used_entries
+from models.analysis.curvature import EXACT_LIMIT, Spectrum, hessians, spectra, used_entries
 from models.analysis.stability import THRESHOLDS
 from models.run.run import Run
 from models.run.snapshots import Snapshot
@@ -62,9 +62,10 @@ class Reading:
         return "λ_max(D⁻¹H)" if self.preconditioned else "λ_max(H)"
 
 
-def read(run: Run, snapshot: Snapshot) -> Reading | None:
+def read(run: Run, snapshot: Snapshot, h: np.ndarray | None = None) -> Reading | None:
     """Returns the curvature at a snapshot of the run (None when its weights or their Hessian
-    are not finite, or the network is past CURVATURE_LIMIT); computes it, without the cache."""
+    are not finite, or the network is past CURVATURE_LIMIT); computes it, without the cache,
+    from its Hessian `h` when that was taken already (`read_many`)."""
     network, points = run.experiment.network, run.experiment.points
     weights = snapshot.weights[0]
     if len(used_entries(network)) > CURVATURE_LIMIT or not np.isfinite(weights).all():
@@ -72,7 +73,7 @@ def read(run: Run, snapshot: Snapshot) -> Reading | None:
     threshold = THRESHOLDS[snapshot.optimizer]
     try:
         d = snapshot.preconditioner if threshold.preconditioned else None
-        found, preconditioned = spectra(network, points, weights, d)
+        found, preconditioned = spectra(network, points, weights, d, h)
         sharpness: float | None = found.largest
         if threshold.preconditioned:
             sharpness = None if preconditioned is None else preconditioned.largest
@@ -80,6 +81,18 @@ def read(run: Run, snapshot: Snapshot) -> Reading | None:
         return None
     return Reading(snapshot.epoch, found, snapshot.optimizer, snapshot.lr, sharpness,
                    threshold.at(snapshot.lr))
+
+
+def read_many(run: Run, snapshots: list[Snapshot]) -> list[Reading | None]:
+    """Returns `read` of each snapshot, their exact Hessians taken together (`hessians`)."""
+    network, points = run.experiment.network, run.experiment.points
+    used = len(used_entries(network))
+    finite = [s for s in snapshots if np.isfinite(s.weights[0]).all()]
+    if used > EXACT_LIMIT or used > CURVATURE_LIMIT or len(finite) < 2:
+        return [read(run, s) for s in snapshots]
+    taken = dict(zip((id(s) for s in finite),
+                     hessians(network, points, [s.weights[0] for s in finite]), strict=True))
+    return [read(run, s, taken.get(id(s))) for s in snapshots]
 
 
 def reading(run: Run, epoch: int) -> Reading | None:
@@ -139,5 +152,11 @@ def chart_readings(run: Run, until: int) -> list[Reading]:
     chosen = chart_epochs(run)
     kept = [s for s in run.snapshots.kept if s.epoch <= until]
     kept = [s for i, s in enumerate(kept) if s.epoch in chosen or i == len(kept) - 1]
-    found = [reading(run, s.epoch) for s in kept]
+    # what `reading` reads for each, and those not read yet, all at once (read_many)
+    shown = [run.shown_at(s.epoch) for s in kept]
+    unread = [s for s in shown if not run.memoized(MEMO_NAME, s.epoch)]
+    computed = dict(zip((s.epoch for s in unread), read_many(run, unread), strict=True)) \
+        if len(unread) > 1 else {}
+    found = [run.memo(MEMO_NAME, s.epoch, lambda s=s: computed[s.epoch]) if s.epoch in computed
+             else reading(run, s.epoch) for s in shown]
     return [r for r in found if r is not None]

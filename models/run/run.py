@@ -99,6 +99,10 @@ class Run:
         nothing but the run up to `epoch`."""
         return self.track.memo(name, epoch, compute)
 
+    def memoized(self, name: str, epoch: int) -> bool:
+        """Returns True when `memo(name, epoch, ...)` would answer without computing."""
+        return self.track.memoized(name, epoch)
+
     @property
     def finished(self) -> bool:
         """Returns True when the last epoch is done or the loss diverged."""

@@ -309,6 +309,11 @@ class Track:
         self._finish(key, pending, value=value)
         return value
 
+    def memoized(self, name: str, epoch: int) -> bool:
+        """Returns True when the reading `name` at `epoch` is kept (a `memo` of it computes
+        nothing)."""
+        return (name, epoch) in self.memos
+
     def _compute(self, key: tuple[str, int], compute: Callable[[], T]) -> T:
         """Computes a reading on this thread and keeps it, the least recently read going."""
         _computing.depth = getattr(_computing, "depth", 0) + 1

@@ -24,9 +24,10 @@ def test_the_modules_warmed_are_the_ones_the_page_imports():
 def test_a_warmed_process_has_done_the_first_students_once_only_work():
     """In a fresh interpreter, `warm` leaves imported: every module of the page, Streamlit's
     emoji table (set_page_config checks the icon against it) and torch's symbolic shapes
-    (autograd imports them at the first gradient); Streamlit's check of how it was started
-    done (the first element would do it: `inspect.stack()`); and the process's run store,
-    which students share, still empty (the warm-up ran in a store of its own)."""
+    (autograd imports them at the first gradient); torch.func's first use done (the chart's
+    Hessians taken together); Streamlit's check of how it was started done (the first element
+    would do it: `inspect.stack()`); and the process's run store, which students share, still
+    empty (the warm-up ran in a store of its own)."""
     script = (
         "import json, sys; from deploy.serve import warm, page_modules; "
         "import streamlit.delta_generator as dg; "
@@ -36,7 +37,8 @@ def test_a_warmed_process_has_done_the_first_students_once_only_work():
         "from components.live.shared_training import STORE; "
         "print(json.dumps({'before': before, 'missing': [m for m in page_modules() + "
         "['streamlit.emojis', 'torch.fx.experimental.symbolic_shapes'] if m not in sys.modules], "
-        "'store': len(STORE), 'checked': [checked, dg._use_warning_has_been_displayed]}))")
+        "'store': len(STORE), 'checked': [checked, dg._use_warning_has_been_displayed], "
+        "'batched': __import__('models.analysis.curvature').analysis.curvature._BATCHED.is_set()}))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=300, check=True)
     answer = json.loads(result.stdout.strip().splitlines()[-1])
@@ -44,6 +46,7 @@ def test_a_warmed_process_has_done_the_first_students_once_only_work():
     assert answer["missing"] == []
     assert answer["store"] == 0
     assert answer["checked"] == [False, True]
+    assert answer["batched"]  # torch.func's first use done: a chart's Hessians go together
 
 
 def test_what_the_warm_up_leaves_is_frozen_out_of_the_collectors_reach():

@@ -6,15 +6,18 @@ import numpy as np
 import pytest
 import torch
 
+from models.analysis import curvature
 from models.analysis.curvature import (
     EXACT_LIMIT,
     hessian,
+    hessians,
     lanczos_extremes,
     spectra,
     spectrum,
     used_entries,
 )
 from models.analysis.floors import least_squares_line
+from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import MLPBatch
 from models.experiment import QUESTION, Network, Points
 from models.question.presets import PRESETS
@@ -160,3 +163,47 @@ def test_spectra_reads_the_hessian_once_and_gives_what_spectrum_gives_twice():
     np.testing.assert_array_equal(
         scaled.eigenvalues, spectrum(QUESTION.network, QUESTION.points, weights, d).eigenvalues)
     assert spectra(QUESTION.network, QUESTION.points, weights)[1] is None
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("bias", [True, False])
+def test_hessians_taken_together_are_each_networks_own(activation, bias):
+    """`hessians` takes several networks' Hessians in one vectorised call: each is the one
+    `hessian` takes alone, for every activation, with and without biases."""
+    curvature.warm_batched()
+    network = Network(depth=2, width=4, activation=activation, init="torch", bias=bias)
+    weights = [MLPBatch(network, [seed]).theta.numpy().copy() for seed in range(5)]
+    together = hessians(network, POINTS, weights)
+    assert len(together) == 5
+    for w, h in zip(weights, together, strict=True):
+        alone = hessian(network, POINTS, w)
+        np.testing.assert_allclose(h, alone, rtol=1e-12, atol=1e-12 * np.abs(alone).max())
+        np.testing.assert_array_equal(h, h.T)
+
+
+def test_hessians_go_in_calls_of_bounded_size_and_one_by_one_past_the_batch_limit(monkeypatch):
+    """Before `warm_batched` (torch.func's first use, which a student's run must not wait for)
+    one by one; then at most BATCH_ENTRIES numbers of Hessian a call (here 2 networks of 31
+    parameters), and networks past BATCH_LIMIT parameters one by one; the same Hessians every
+    way."""
+    curvature.warm_batched()
+    weights = [MLPBatch(QUESTION.network, [seed]).theta.numpy().copy() for seed in range(5)]
+    alone = [hessian(QUESTION.network, QUESTION.points, w) for w in weights]
+    calls = []
+    batched = curvature.torch.func.vmap
+    monkeypatch.setattr(curvature.torch.func, "vmap", lambda f: (
+        lambda p, t: calls.append(len(p)) or batched(f)(p, t)))
+    monkeypatch.setattr(curvature, "_BATCHED", curvature.threading.Event())
+    hessians(QUESTION.network, QUESTION.points, weights)  # not warmed: one by one
+    assert calls == []
+    curvature.warm_batched()
+    calls.clear()
+    monkeypatch.setattr(curvature, "BATCH_ENTRIES", 2 * 31 * 31)
+    chunked = hessians(QUESTION.network, QUESTION.points, weights)
+    assert calls == [2, 2, 1]
+    monkeypatch.setattr(curvature, "BATCH_LIMIT", 30)
+    one_by_one = hessians(QUESTION.network, QUESTION.points, weights)
+    assert calls == [2, 2, 1]
+    for expected, a, b in zip(alone, chunked, one_by_one, strict=True):
+        np.testing.assert_allclose(a, expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(b, expected)

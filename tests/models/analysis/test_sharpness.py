@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from models.analysis import sharpness
-from models.analysis.curvature import spectrum
+from models.analysis.curvature import spectrum, warm_batched
 from models.analysis.sharpness import (
     CHART_READINGS,
     chart_epochs,
@@ -88,3 +88,31 @@ def test_a_chart_redrawn_as_the_run_goes_reads_a_fixed_set_and_the_newest():
     read = [key for key in run.track.memos if key[0] == "curvature"]
     assert len(read) <= CHART_READINGS + 1 + 100
     assert len(read) < len(run.snapshots.kept)
+
+
+def test_a_charts_unread_snapshots_are_read_together_as_each_is_read_alone(monkeypatch):
+    """The chart's snapshots not read yet are read in one call of `hessians` (Adam's readings
+    too, with their preconditioner), and each reading is the one `reading` computes alone:
+    the same epochs, spectra, sharpness and counts of flat and downhill directions."""
+    warm_batched()
+    experiment = QUESTION.with_(epochs=2000, lr=1e-3)
+    run, alone = Run(experiment, RunStore()), Run(experiment, RunStore())
+    run.advance(2000)
+    alone.advance(2000)
+    calls: list[int] = []
+    taken = sharpness.hessians
+    monkeypatch.setattr(sharpness, "hessians",
+                        lambda n, p, w: calls.append(len(w)) or taken(n, p, w))
+    together = chart_readings(run, 2000)
+    assert len(calls) == 1 and calls[0] == len(together) > 10
+    assert chart_readings(run, 2000) == together and len(calls) == 1  # read once, kept
+    for found in together:
+        expected = reading(alone, found.epoch)
+        assert found.epoch == expected.epoch
+        assert (found.sharpness is None) == (expected.sharpness is None)  # (Adam's epoch 0)
+        if expected.sharpness is not None:
+            assert found.sharpness == pytest.approx(expected.sharpness, rel=1e-10)
+        np.testing.assert_allclose(found.hessian.eigenvalues, expected.hessian.eigenvalues,
+                                   rtol=1e-9, atol=1e-12 * abs(expected.hessian.largest))
+        assert (found.hessian.flat, found.hessian.downhill) == \
+            (expected.hessian.flat, expected.hessian.downhill)
