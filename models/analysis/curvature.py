@@ -3,7 +3,8 @@
 For one network (the seed the charts show) the full-batch MSE L(theta) = mean((f(x_i) - y_i)^2)
 is written again as a differentiable function of the engine's flat parameter vector (layout:
 models/engine/mlp.py, each layer a (fan_in + 1, fan_out) block [W^T; b]), and its Hessian is
-taken by autograd in float64 (`torch.autograd.functional.hessian`, vectorised). Its eigenvalues
+taken by autograd in float64 (`torch.autograd.functional.hessian`, vectorised; several snapshots'
+at once with `torch.func`, `hessians`). Its eigenvalues
 say what the ground looks like in every direction at once:
 - a negative eigenvalue is a direction in which the loss curves down: a way off a saddle;
 - an eigenvalue within FLAT_TOLERANCE of zero is a flat direction: for a linear network at its
