@@ -136,7 +136,12 @@ def hessian(network: Network, points: Points, weights: np.ndarray) -> np.ndarray
     theta = torch.as_tensor(np.asarray(weights, dtype=np.float64))
     loss = loss_function(network, points, theta)
     h = torch.autograd.functional.hessian(loss, theta[used_entries(network)], vectorize=True)
-    return (0.5 * (h + h.T)).numpy()
+    return _symmetrised(h)
+
+
+def _symmetrised(h: Tensor) -> np.ndarray:
+    """Returns (h + h^T) / 2 of a Hessian (P, P), or of each of a batch (B, P, P)."""
+    return (0.5 * (h + h.transpose(-1, -2))).numpy()
 
 
 def warm_batched() -> None:
@@ -176,7 +181,7 @@ def hessians(network: Network, points: Points, weights: list[np.ndarray]) -> lis
         thetas = torch.as_tensor(np.stack([np.asarray(w, dtype=np.float64)
                                            for w in weights[start:start + size]]))
         h = batched(thetas[:, index], thetas)
-        found.extend((0.5 * (h + h.transpose(1, 2))).numpy())
+        found.extend(_symmetrised(h))
     return found
 
 

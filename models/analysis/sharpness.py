@@ -86,10 +86,9 @@ def read(run: Run, snapshot: Snapshot, h: np.ndarray | None = None) -> Reading |
 def read_many(run: Run, snapshots: list[Snapshot]) -> list[Reading | None]:
     """Returns `read` of each snapshot, their exact Hessians taken together (`hessians`)."""
     network, points = run.experiment.network, run.experiment.points
-    used = len(used_entries(network))
-    finite = [s for s in snapshots if np.isfinite(s.weights[0]).all()]
-    if used > EXACT_LIMIT or used > CURVATURE_LIMIT or len(finite) < 2:
+    if len(used_entries(network)) > EXACT_LIMIT:  # Lanczos estimates: no Hessian to share
         return [read(run, s) for s in snapshots]
+    finite = [s for s in snapshots if np.isfinite(s.weights[0]).all()]
     taken = dict(zip((id(s) for s in finite),
                      hessians(network, points, [s.weights[0] for s in finite]), strict=True))
     return [read(run, s, taken.get(id(s))) for s in snapshots]
