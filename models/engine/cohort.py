@@ -22,8 +22,8 @@ they run vector lanes and then a scalar tail, and for some functions (exp, as in
 ELU, softplus) the two differ in the last bit, so an element's result depends on where it sits
 in its tensor. Only activations whose kernels give every element the same bits wherever it sits
 train in cohorts (EXACT_ACTIVATIONS; tests/models/engine/test_cohort.py checks each); the
-optimizers' fused kernels get each member's buffer as a tensor of its own (`FlatOptimizer`'s
-parts). Networks of a diverged member keep training to the block's end, as they do alone.
+optimizers' fused kernels get each member's buffer as a tensor of its own (the parts of
+`compiled.optimizer_steps`). Networks of a diverged member keep training to the block's end, as they do alone.
 
 How: a group commit, per kind. A trainer asking for a block queues; if no pass of its kind is
 running it leads: it takes everyone queued, trains them in one pass (a lone one with
@@ -39,14 +39,13 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import torch
 
+from models.engine.compiled import optimizer_steps
 from models.engine.mlp import MLPBatch
-from models.engine.optimizers import FlatOptimizer
-from models.engine.trainer import Trainer, train_epochs
+from models.engine.trainer import Trainer, steps_an_epoch, train_epochs
 
 # Hidden activations whose forward and derivative kernels compute each element the same way in
 # any position of a tensor (comparisons, products, and functions that map the tail as vectors).
@@ -89,46 +88,33 @@ def train_together(trainers: list[Trainer], epochs: int) -> list[Result]:
     flat = [slice(int(a) * size, int(b) * size) for a, b in zip(columns, columns[1:])]
     for m, part in zip(members, flat, strict=True):
         net.theta[part].copy_(m.net.theta)
-    steps, groups, start = [], [], 0
+    bounds, parts, lrs, t0, start = [0], [], [], [], 0
     for end in range(1, len(members) + 1):
         if end < len(members) and _group(members[end]) == _group(members[start]):
             continue
-        part = slice(flat[start].start, flat[end - 1].stop)
-        sizes = tuple(p.stop - p.start for p in flat[start:end])
-        optimizer = FlatOptimizer(first.optimizer.name, net.theta[part],
-                                  keras=first.optimizer.keras, parts=sizes)
-        optimizer.t = members[start].optimizer.t
-        for name in ("m", "v"):
-            if getattr(optimizer, name) is not None:
-                torch.cat([getattr(m.optimizer, name) for m in members[start:end]],
-                          out=getattr(optimizer, name))
-        groups.append((optimizer, part, range(start, end)))
-        steps.append(partial(optimizer.step, net.theta[part], net.grad[part], members[start].lr))
+        bounds.append(flat[end - 1].stop)
+        parts.append([p.stop - p.start for p in flat[start:end]])
+        lrs.append(members[start].lr)
+        t0.append(members[start].optimizer.t)
         start = end
+    state = {name: torch.cat([getattr(m.optimizer, name) for m in members])
+             for name in ("m", "v") if getattr(first.optimizer, name) is not None}
+    steps = optimizer_steps(first.optimizer.name, first.optimizer.keras, net.theta, net.grad,
+                            state.get("m"), state.get("v"), bounds, parts, lrs, t0)
     x = torch.cat([m.x for m in members])
     y = torch.cat([m.y for m in members])
     shufflers = [g for m in members for g in m.shufflers]  # each member's own, advanced in place
-    step = steps[0] if len(steps) == 1 else partial(_each, steps)
-    losses, grad_sq = train_epochs(net, x, y, first.batch, shufflers, step, epochs)
-    for optimizer, part, group in groups:
-        taken = optimizer.t - members[group[0]].optimizer.t  # steps, counted on from each own t
-        for j in group:
-            mine, own = members[j].optimizer, slice(flat[j].start - part.start,
-                                                     flat[j].stop - part.start)
-            mine.t += taken
-            for name in ("m", "v"):
-                if getattr(mine, name) is not None:
-                    getattr(mine, name).copy_(getattr(optimizer, name)[own])
+    losses, grad_sq = train_epochs(net, x, y, first.batch, shufflers, steps, epochs)
+    taken = epochs * steps_an_epoch(first.n, first.batch)  # steps, counted on from each own t
+    for m, part in zip(members, flat, strict=True):
+        m.optimizer.t += taken
+        for name, buffer in state.items():
+            getattr(m.optimizer, name).copy_(buffer[part])
     results: list[Result | None] = [None] * len(trainers)
     for i, m, part, a, b in zip(order, members, flat, columns, columns[1:], strict=False):
         m.net.theta.copy_(net.theta[part])
         results[i] = m.finish(losses[:, a:b], grad_sq[:, a:b])
     return results  # type: ignore[return-value]
-
-
-def _each(steps: list) -> None:
-    for step in steps:
-        step()
 
 
 @dataclass(eq=False)

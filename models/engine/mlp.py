@@ -12,12 +12,15 @@ batched kernels writing into buffers allocated once (`Workspace`), and nothing e
   general layer has matrix products: one elementwise kernel each, cheaper than a bmm over K;
 - a linear network's backward pass never forms an n x width matrix (see `Workspace._plan`).
 The gradients are the textbook backward pass for y = W_L f(... f(W_1 x + b_1) ...) + b_L with
-MSE loss; `tests/models/test_exactness.py` checks them and whole runs against autograd.
+MSE loss; `tests/models/engine/test_exactness.py` checks them and whole runs against autograd.
+Training runs this plan as one TorchScript call a block (models/engine/compiled.py, bitwise the
+same); `Workspace` runs it from Python for one pass (`predict`, `loss_and_grad`).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from functools import partial
 
 import torch
@@ -96,13 +99,28 @@ class MLPBatch:
         """Returns (slope (K,), intercept (K,)) of the affine map a linear network computes.
 
         W_eff = W_L ... W_1 and b_eff = W_L ... W_2 b_1 + ... + b_L: fold the layers from the input.
+        One TorchScript call (`_effective_line`): a run's record takes it at every frame, in
+        threads that would otherwise hand the interpreter lock over at each of its operations.
         """
-        slope = self.weights[0]            # (K, width, 1)
-        intercept = self.biases[0].transpose(1, 2)  # (K, width, 1)
-        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+        fans = [f for pair in self.network.layer_sizes() for f in pair]
+        return _effective_line(self.theta, fans, self.k)
+
+
+def _fold(theta: Tensor, fans: list[int], k: int) -> tuple[Tensor, Tensor]:
+    rows, offset = theta.view([k, -1]), 0
+    slope, intercept = theta, theta  # set at layer 0
+    for layer in range(len(fans) // 2):
+        fan_in, fan_out = fans[2 * layer], fans[2 * layer + 1]
+        size = (fan_in + 1) * fan_out
+        p = rows[:, offset:offset + size].view([k, fan_in + 1, fan_out])
+        offset += size
+        w, b = p[:, :-1].transpose(1, 2), p[:, -1:].transpose(1, 2)
+        if layer == 0:
+            slope, intercept = w, b  # (K, width, 1)
+        else:
             slope = torch.bmm(w, slope)
-            intercept = torch.bmm(w, intercept) + b.transpose(1, 2)
-        return slope.reshape(self.k), intercept.reshape(self.k)
+            intercept = torch.bmm(w, intercept) + b
+    return slope.reshape([k]), intercept.reshape([k])
 
 
 class Workspace:
@@ -208,6 +226,11 @@ def _apply(f, z: Tensor, out: Tensor) -> None:
 def _chain(derivative, z: Tensor, a: Tensor, da: Tensor, out: Tensor) -> None:
     """Writes da * f'(z) into out: the chain rule through an activation."""
     torch.mul(da, derivative(z, a), out=out)
+
+
+with warnings.catch_warnings():  # TorchScript is deprecated; see models/engine/compiled.py
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _effective_line = torch.jit.script(_fold)
 
 
 def _blocks(flat: Tensor, network: Network, k: int) -> list[Tensor]:

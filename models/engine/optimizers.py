@@ -22,6 +22,7 @@ sqrt(v) is that small, Keras's steps are visibly shorter. Neither has a bias cor
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -118,21 +119,42 @@ class FlatOptimizer:
                                beta1=BETA1, beta2=BETA2, weight_decay=0.0, eps=eps,
                                amsgrad=False, maximize=False)
 
-    def preconditioner(self) -> Tensor | None:
-        """Returns the diagonal D (a new tensor like theta) by which this optimizer divides what it
-        steps along, read from the update rules above: theta -= lr * D^-1 * m for Adam, where
-        m is the running mean of gradients; theta -= lr * D^-1 * g for RMSprop. None for sgd and
-        momentum (D = 1) and before the first step (no second moments yet).
+    def preconditioner(self, first: int | None = None) -> Tensor | None:
+        """Returns the diagonal D (a new tensor like theta, or like its `first` entries) by which
+        this optimizer divides what it steps along, read from the update rules above:
+        theta -= lr * D^-1 * m for Adam, where m is the running mean of gradients;
+        theta -= lr * D^-1 * g for RMSprop. None for sgd and momentum (D = 1) and before the
+        first step (no second moments yet).
         Adam (torch's fused kernel): step lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps),
         so D = (1 - b1^t) (sqrt(v / (1 - b2^t)) + eps), with Keras's eps_hat / sqrt(1 - b2^t)
         as eps under Keras conventions: eps and both bias corrections enter D.
+        One TorchScript call, as `MLPBatch.effective_line` (a run's record reads it at every
+        frame); elementwise, so the first entries are what the whole would hold there.
         """
         if self.v is None or self._steps == 0:
             return None
+        first = self.v.numel() if first is None else first
         if self.name == "rmsprop":
             if self.keras:
-                return (self.v + KERAS_RMSPROP_EPS).sqrt()
-            return self.v.sqrt() + RMSPROP_EPS
+                return _diagonal(self.v, first, 1, 1.0, 1.0, KERAS_RMSPROP_EPS)
+            return _diagonal(self.v, first, 2, 1.0, 1.0, RMSPROP_EPS)
         correction2 = 1.0 - BETA2**self._steps
         eps = KERAS_ADAM_EPS / math.sqrt(correction2) if self.keras else TORCH_ADAM_EPS
-        return (1.0 - BETA1**self._steps) * ((self.v / correction2).sqrt() + eps)
+        return _diagonal(self.v, first, 0, 1.0 - BETA1**self._steps, correction2, eps)
+
+
+def _diagonal_of(v: Tensor, first: int, form: int, scale: float, correction: float,
+                 eps: float) -> Tensor:
+    """D from the second moments' first entries: Adam's scale (sqrt(v / correction) + eps)
+    (form 0), Keras's RMSprop sqrt(v + eps) (1), torch's sqrt(v) + eps (2)."""
+    v = v[:first]
+    if form == 1:
+        return (v + eps).sqrt()
+    if form == 2:
+        return v.sqrt() + eps
+    return scale * ((v / correction).sqrt() + eps)
+
+
+with warnings.catch_warnings():  # TorchScript is deprecated; see models/engine/compiled.py
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _diagonal = torch.jit.script(_diagonal_of)

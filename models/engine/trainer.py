@@ -8,12 +8,11 @@ losses; `snapshot`/`restore` let a cache hand a run's state from one session to 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 import torch
 
+from models.engine.compiled import optimizer_steps, train_block
 from models.engine.mlp import DTYPE, MLPBatch
 from models.engine.optimizers import FlatOptimizer
 from models.experiment import Experiment, RunIdentity
@@ -44,48 +43,35 @@ def shuffle_orders(generators: list[torch.Generator], epochs: int, n: int) -> to
 
 
 def train_epochs(net: MLPBatch, x: torch.Tensor, y: torch.Tensor, batch: int,
-                 shufflers: list[torch.Generator], step: Callable[[], None],
-                 epochs: int) -> tuple[torch.Tensor, torch.Tensor]:
+                 shufflers: list[torch.Generator], steps, epochs: int
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns each epoch's loss and its last batch's squared gradient norm, each (epochs, K),
     after training the K networks of `net` (changed in place) on their points x, y (K, n, 1)
-    in batches of `batch`, shuffled by each network's generator, with `step()` updating
-    net.theta from net.grad after each batch. Every number of network k depends on network k
-    alone (its row of x and y, its generator), so networks of different runs can be trained
-    in one pass (models/engine/cohort.py)."""
+    in batches of `batch`, shuffled by each network's generator, with `steps`
+    (`compiled.optimizer_steps`) updating net.theta from net.grad after each batch. Every
+    number of network k depends on network k alone (its row of x and y, its generator), so
+    networks of different runs can be trained in one pass (models/engine/cohort.py).
+    The epochs run in one TorchScript call, or one a block of shuffles (`compiled.py`)."""
     k, n = net.k, x.shape[1]
-    # Each step writes its sums of squared errors and squared gradient norms, (K, 1, 1),
-    # into its own row; they become means and norms once, after the loop.
     sse = torch.zeros(epochs, k, dtype=DTYPE)
     grad_sq = torch.empty(epochs, k, dtype=DTYPE)
-    sse_rows, grad_sq_rows = sse.view(epochs, k, 1, 1).unbind(0), \
-        grad_sq.view(epochs, k, 1, 1).unbind(0)
-    grad_row, grad_column = net.grad.view(k, 1, -1), net.grad.view(k, -1, 1)
     if batch >= n:
-        work = net.workspace(n)
-        work.load(x, y)
-        backprop = work.backprop
-        for e in range(epochs):
-            backprop(sse_rows[e])
-            torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
-            step()
+        train_block(net, x.unsqueeze(0), y.unsqueeze(0), batch, sse, grad_sq, steps)
     else:
-        batch_sse = torch.empty(k, 1, 1, dtype=DTYPE)
         for first in range(0, epochs, SHUFFLE_BLOCK):
             block = min(SHUFFLE_BLOCK, epochs - first)
             index = shuffle_orders(shufflers, block, n).unsqueeze(-1)  # (E, K, n, 1)
             xs = torch.gather(x.expand(block, -1, -1, -1), 2, index)
             ys = torch.gather(y.expand(block, -1, -1, -1), 2, index)
-            for e in range(first, first + block):
-                x_e, y_e = xs[e - first], ys[e - first]
-                for start in range(0, n, batch):
-                    work = net.workspace(min(batch, n - start))
-                    work.load(x_e[:, start:start + batch], y_e[:, start:start + batch])
-                    work.backprop(batch_sse)
-                    sse_rows[e].add_(batch_sse)
-                    step()
-                torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])  # of the last batch
+            rows = slice(first, first + block)
+            train_block(net, xs, ys, batch, sse[rows], grad_sq[rows], steps)
     # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
     return sse.div_(n), grad_sq
+
+
+def steps_an_epoch(n: int, batch: int) -> int:
+    """Returns the optimizer steps an epoch takes: one a batch."""
+    return -(-n // batch)
 
 
 class Trainer:
@@ -129,10 +115,13 @@ class Trainer:
         Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
         run stops, `diverged` is set, and only the epochs before it are returned.
         """
-        net = self.net
-        step = partial(self.optimizer.step, net.theta, net.grad, self.lr)
-        losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, step,
+        net, opt = self.net, self.optimizer
+        size = net.theta.numel()
+        steps = optimizer_steps(opt.name, opt.keras, net.theta, net.grad, opt.m, opt.v,
+                                [0, size], [[size]], [self.lr], [opt.t])
+        losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, steps,
                                        epochs)
+        opt.t += epochs * steps_an_epoch(self.n, self.batch)
         return self.finish(losses, grad_sq)
 
     def finish(self, losses: torch.Tensor, grad_sq: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

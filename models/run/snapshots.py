@@ -21,7 +21,7 @@ epochs overlap at the start) in 50 kB.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -57,18 +57,25 @@ class Snapshot:
         arrays = (self.weights, self.losses, self.slopes, self.intercepts, self.preconditioner)
         return sum(a.nbytes for a in arrays if a is not None)
 
+    def of_seeds(self, seeds: int) -> Snapshot:
+        """Returns this snapshot with the weights of its first `seeds` networks only (a copy of
+        them when it holds more): what `take` gives with that many seeds at the same moment."""
+        if len(self.weights) <= seeds:
+            return self
+        return replace(self, weights=self.weights[:seeds].copy())
+
 
 def take(trainer, losses: np.ndarray | None, seeds: int = MAX_SEEDS_KEPT) -> Snapshot:
     """Returns a snapshot of a trainer (models.trainer.Trainer) now, with the weights of its
     first `seeds` networks; `losses` (K,) are its last epoch's losses. The trainer is only read."""
     net = trainer.net
-    weights = net.theta.view(net.k, -1)[:seeds].numpy().copy()
+    weights = net.theta.numpy().reshape(net.k, -1)[:seeds].copy()
     slopes = intercepts = None
     if trainer.identity.network.is_linear:
         slopes, intercepts = trainer.effective_line()
-    preconditioner = trainer.optimizer.preconditioner()
+    preconditioner = trainer.optimizer.preconditioner(first=net.size)
     if preconditioner is not None:
-        preconditioner = preconditioner.view(net.k, -1)[0].numpy().copy()
+        preconditioner = preconditioner.numpy()
     return Snapshot(trainer.epoch, weights, None if losses is None else np.array(losses),
                     slopes, intercepts, trainer.optimizer.name, trainer.lr, preconditioner)
 

@@ -210,9 +210,10 @@ class Track:
                 if self.diverged:
                     self.history.diverged_at = self.epoch + 1
                 losses = self.history.last_losses if self.history.count else None
+                frame = take(self.trainer, losses, self.frame_seeds)
                 if not self.diverged and self.snapshots.wants(self.epoch, total):
-                    self.snapshots.record(take(self.trainer, losses))
-                self._add_frame(take(self.trainer, losses, self.frame_seeds))
+                    self.snapshots.record(frame.of_seeds(MAX_SEEDS_KEPT))
+                self._add_frame(frame)
 
     def fill_frame(self, epoch: int) -> None:
         """Adds a frame at `epoch` (behind the frontier) when there is none: from the newest kept

@@ -1,0 +1,307 @@
+"""A block of training epochs as one TorchScript call: the interpreter lock is let go once a block,
+not at every tensor operation.
+
+Why: every PyTorch operation called from Python lets the interpreter lock go and takes it back.
+A step of the question's network is about ten operations on tiny tensors, so a thread training
+10,000 epochs asks for the lock back some 100,000 times; in a server where other sessions'
+threads run Python meanwhile, each of those asks waits for another thread to give the lock up
+(up to the interpreter's 5 ms switch interval). A class of 30 students on their own seeds spent
+most of its CPU in those hand-overs (`python -m benchmarks.cohort`). Called once, this script
+runs its whole loop with the lock let go; the only Python left is the call.
+
+Exactness: the script runs the same kernels on the same buffers in the same order as the
+engine's plan (`models/engine/mlp.py`'s `Workspace`, which stays the reference for one
+forward or backward pass), so every number is bitwise what that plan gives;
+tests/models/engine/test_compiled.py checks it for every activation, optimizer, convention and
+batching against the plan run from Python.
+
+Every tensor the loop touches is made inside the script (views of the buffers it is given):
+a tensor made in Python carries a Python object, and the loop taking references to such tensors
+out of a list took the lock back again (measured: 20,000 products into a list of Python-made
+rows took 0.39 s beside a thread running Python, against 0.02 s alone).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+
+from models.engine.activations import _INV_SQRT_2PI, LEAKY_SLOPE
+from models.engine.optimizers import (
+    BETA1,
+    BETA2,
+    KERAS_ADAM_EPS,
+    KERAS_RMSPROP_EPS,
+    KERAS_RMSPROP_RHO,
+    MOMENTUM,
+    RMSPROP_ALPHA,
+    RMSPROP_EPS,
+    TORCH_ADAM_EPS,
+)
+
+Tensor = torch.Tensor
+# TorchScript takes no float from the module's globals, so the scripts are handed these.
+ACTIVATION_CONSTANTS = [LEAKY_SLOPE, 1.0 / math.sqrt(2.0), _INV_SQRT_2PI]  # as activations.py
+OPTIMIZER_CONSTANTS = [MOMENTUM, KERAS_RMSPROP_RHO, KERAS_RMSPROP_EPS, RMSPROP_ALPHA, RMSPROP_EPS,
+                       TORCH_ADAM_EPS, KERAS_ADAM_EPS, BETA1, BETA2]
+
+# Hidden activations by code, in the order the script's branches test them.
+ACTIVATION_CODES = {name: code for code, name in enumerate(
+    ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "gelu", "elu", "softplus", "sin",
+     "square"))}
+# Optimizers by code; RMSprop's two conventions are two codes (Adam's differ in epsilon only).
+OPTIMIZER_CODES = {("sgd", False): 0, ("sgd", True): 0, ("momentum", False): 1,
+                   ("momentum", True): 1, ("rmsprop", True): 2, ("rmsprop", False): 3,
+                   ("adam", False): 4, ("adam", True): 4}
+
+
+def activate(code: int, z: Tensor, c: list[float]) -> Tensor:
+    if code == 1:
+        return torch.relu(z)
+    if code == 2:
+        return torch.nn.functional.leaky_relu(z, c[0])
+    if code == 3:
+        return torch.tanh(z)
+    if code == 4:
+        return torch.sigmoid(z)
+    if code == 5:
+        return torch.nn.functional.gelu(z)
+    if code == 6:
+        return torch.nn.functional.elu(z)
+    if code == 7:
+        return torch.nn.functional.softplus(z)
+    if code == 8:
+        return torch.sin(z)
+    if code == 9:
+        return z * z
+    return z
+
+
+def derivative(code: int, z: Tensor, a: Tensor, c: list[float]) -> Tensor:
+    if code == 1:
+        return (z > 0).to(z.dtype)
+    if code == 2:
+        return torch.where(z > 0, 1.0, torch.full_like(z, c[0]))
+    if code == 3:
+        return 1.0 - a * a
+    if code == 4:
+        return a * (1.0 - a)
+    if code == 5:
+        cdf = 0.5 * (1.0 + torch.erf(z * c[1]))
+        return cdf + z * torch.exp(-0.5 * z * z) * c[2]
+    if code == 6:
+        return torch.where(z > 0, 1.0, a + 1.0).to(z.dtype)
+    if code == 7:
+        return torch.sigmoid(z)
+    if code == 8:
+        return torch.cos(z)
+    if code == 9:
+        return 2.0 * z
+    return torch.ones_like(z)
+
+
+class Work:
+    def __init__(self, params: list[Tensor], fans: list[int], m: int, bias: bool,
+                 constants: list[float]):
+        self.constants = constants
+        k = params[0].shape[0]
+        one = 1.0 if bias else 0.0
+        self.inputs: list[Tensor] = []
+        self.values: list[Tensor] = []
+        self.pre: list[Tensor] = []
+        self.dz: list[Tensor] = []
+        for layer in range(len(params)):
+            a = torch.full([k, m, fans[2 * layer] + 1], one, dtype=torch.float64)
+            self.inputs.append(a)
+            self.values.append(a[:, :, :-1])
+            self.dz.append(torch.empty([k, m, fans[2 * layer + 1]], dtype=torch.float64))
+            if layer < len(params) - 1:
+                self.pre.append(torch.empty([k, m, fans[2 * layer + 1]], dtype=torch.float64))
+        self.output = torch.empty([k, m, 1], dtype=torch.float64)
+        self.y = torch.empty([k, m, 1], dtype=torch.float64)
+        self.error = torch.empty([k, m, 1], dtype=torch.float64)
+        self.scale = torch.full([], 2.0 / m, dtype=torch.float64)
+
+
+def backprop(w: Work, params: list[Tensor], weights: list[Tensor], param_grads: list[Tensor],
+             fans: list[int], act: int, sse: Tensor):
+    last = len(params) - 1
+    linear = act == 0
+    for layer in range(last + 1):
+        if layer == last:
+            z = w.output
+        elif linear:
+            z = w.values[layer + 1]
+        else:
+            z = w.pre[layer]
+        p = params[layer]
+        if fans[2 * layer] == 1:
+            torch.addcmul(p[:, 1:], w.values[layer], p[:, :1], out=z)
+        else:
+            torch.bmm(w.inputs[layer], p, out=z)
+        if layer < last and not linear:
+            w.values[layer + 1].copy_(activate(act, z, w.constants))
+    torch.sub(w.output, w.y, out=w.error)
+    torch.bmm(w.error.transpose(1, 2), w.error, out=sse)
+    dz_last = w.dz[last]
+    torch.mul(w.error, w.scale, out=dz_last)
+    torch.bmm(w.inputs[last].transpose(1, 2), dz_last, out=param_grads[last])
+    if linear:
+        v = weights[last]
+        for layer in range(last - 1, -1, -1):
+            s = torch.bmm(w.inputs[layer].transpose(1, 2), dz_last)
+            torch.mul(s, v, out=param_grads[layer])
+            if layer > 0:
+                v = torch.bmm(v, weights[layer])
+        return
+    for layer in range(last, 0, -1):
+        weight = weights[layer]
+        if weight.shape[1] == 1:
+            da = torch.mul(w.dz[layer], weight)
+        else:
+            da = torch.bmm(w.dz[layer], weight)
+        torch.mul(da, derivative(act, w.pre[layer - 1], w.values[layer], w.constants), out=w.dz[layer - 1])
+        torch.bmm(w.inputs[layer - 1].transpose(1, 2), w.dz[layer - 1],
+                  out=param_grads[layer - 1])
+
+
+class Optim:
+    """One optimizer's update of a block of networks: groups of networks (bounds, as offsets
+    into theta) that share a learning rate and a step count, each group stepped by one call,
+    its fused kernels given each network's buffer as a tensor of its own (parts)."""
+
+    def __init__(self, opt: int, keras: bool, theta: Tensor, grad: Tensor, m: Tensor,
+                 v: Tensor, bounds: list[int], parts: list[list[int]], lrs: list[float],
+                 t0: list[int], c: list[float]):
+        self.c = c
+        self.opt = opt
+        self.keras = keras
+        self.lrs = lrs
+        self.counts = [torch.full([], float(s), dtype=torch.float64) for s in t0]
+        self.one = torch.ones([], dtype=torch.float64)
+        self.theta: list[Tensor] = []
+        self.grad: list[Tensor] = []
+        self.v: list[Tensor] = []
+        self.split: list[list[list[Tensor]]] = []
+        for g in range(len(lrs)):
+            a, b = bounds[g], bounds[g + 1]
+            self.theta.append(theta[a:b])
+            self.grad.append(grad[a:b])
+            self.v.append(v[a:b] if v.numel() > 0 else v)
+            own = parts[g]
+            self.split.append([
+                list(theta[a:b].split(own)), list(grad[a:b].split(own)),
+                list(m[a:b].split(own)) if m.numel() > 0 else [],
+                list(v[a:b].split(own)) if v.numel() > 0 else [],
+                [self.counts[g] for _ in own]])
+
+    def step(self):
+        for g in range(len(self.lrs)):
+            lr = self.lrs[g]
+            theta, grad, v = self.theta[g], self.grad[g], self.v[g]
+            if self.opt == 0:
+                theta.add_(grad, alpha=-lr)
+            elif self.opt == 1:
+                lists = self.split[g]
+                torch._fused_sgd_(lists[0], lists[1], lists[2], weight_decay=0.0,
+                                  momentum=self.c[0], lr=lr, dampening=0.0, nesterov=False,
+                                  maximize=False, is_first_step=False)
+            elif self.opt == 2:
+                v.mul_(self.c[1]).addcmul_(grad, grad, value=1.0 - self.c[1])
+                theta.addcdiv_(grad, torch.add(v, self.c[2]).sqrt_(), value=-lr)
+            elif self.opt == 3:
+                v.mul_(self.c[3]).addcmul_(grad, grad, value=1.0 - self.c[3])
+                theta.addcdiv_(grad, torch.sqrt(v).add_(self.c[4]), value=-lr)
+            else:
+                self.counts[g].add_(self.one)
+                eps = self.c[5]
+                if self.keras:
+                    eps = self.c[6] / math.sqrt(1.0 - self.c[8] ** self.counts[g].item())
+                lists = self.split[g]
+                torch._fused_adam_(lists[0], lists[1], lists[2], lists[3], [], lists[4],
+                                   lr=lr, beta1=self.c[7], beta2=self.c[8], weight_decay=0.0,
+                                   eps=eps, amsgrad=False, maximize=False)
+
+
+def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, bias: bool,
+          x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor, optim: Optim,
+          constants: list[float]):
+    """Trains `epochs` epochs (see `train_block`)."""
+    k = sse.shape[1]
+    n = x.shape[2]
+    rows = theta.view([k, -1])
+    grad_rows = grad.view([k, -1])
+    params: list[Tensor] = []
+    param_grads: list[Tensor] = []
+    weights: list[Tensor] = []
+    offset = 0
+    for layer in range(len(fans) // 2):
+        size = (fans[2 * layer] + 1) * fans[2 * layer + 1]
+        shape = [k, fans[2 * layer] + 1, fans[2 * layer + 1]]
+        p = rows[:, offset:offset + size].view(shape)
+        params.append(p)
+        weights.append(p[:, :-1].transpose(1, 2))
+        param_grads.append(grad_rows[:, offset:offset + size].view(shape))
+        offset += size
+    sse_rows = sse.view([epochs, k, 1, 1]).unbind(0)
+    grad_sq_rows = grad_sq.view([epochs, k, 1, 1]).unbind(0)
+    grad_row = grad.view([k, 1, -1])
+    grad_column = grad.view([k, -1, 1])
+    whole = Work(params, fans, min(batch, n), bias, constants)
+    if batch >= n:
+        whole.values[0].copy_(x[0])
+        whole.y.copy_(y[0])
+        for e in range(epochs):
+            backprop(whole, params, weights, param_grads, fans, act, sse_rows[e])
+            torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+            optim.step()
+        return
+    tail = Work(params, fans, n % batch, bias, constants)
+    batch_sse = torch.empty([k, 1, 1], dtype=torch.float64)
+    for e in range(epochs):
+        for start in range(0, n, batch):
+            w = whole if start + batch <= n else tail
+            w.values[0].copy_(x[e, :, start:start + batch])
+            w.y.copy_(y[e, :, start:start + batch])
+            backprop(w, params, weights, param_grads, fans, act, batch_sse)
+            sse_rows[e].add_(batch_sse)
+            optim.step()
+        torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+
+
+with warnings.catch_warnings():
+    # TorchScript is deprecated from torch 2.10 on, but kept: the pinned torch has it, and
+    # torch.compile cannot run a loop of 10,000 epochs without unrolling it (nor without a C++
+    # compiler on the server). tests/models/engine/test_compiled.py fails loudly without it.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _Optim = torch.jit.script(Optim)
+    _train = torch.jit.script(train)
+
+
+def optimizer_steps(name: str, keras: bool, theta: Tensor, grad: Tensor, m: Tensor | None,
+                    v: Tensor | None, bounds: list[int], parts: list[list[int]],
+                    lrs: list[float], t0: list[int]):
+    """Returns the script's optimizer for theta's networks: groups theta[bounds[g]:bounds[g+1]]
+    stepped with learning rate lrs[g] from step count t0[g], their fused kernels given
+    parts[g] (each network's size in the group) as tensors of their own; m and v are the
+    optimizer's state for all of theta (None where it keeps none), changed in place."""
+    empty = torch.empty(0, dtype=theta.dtype)
+    return _Optim(OPTIMIZER_CODES[name, keras], keras, theta, grad,
+                  empty if m is None else m, empty if v is None else v, bounds, parts, lrs, t0,
+                  OPTIMIZER_CONSTANTS)
+
+
+def train_block(net, x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor,
+                steps) -> None:
+    """Trains net's K networks (an `MLPBatch`, changed in place) for sse.shape[0] epochs in one
+    call, writing each epoch's sum of squared errors (summed over its batches) and its last
+    batch's squared gradient norm into the rows of sse and grad_sq, each (epochs, K).
+    x and y are (epochs, K, n, 1): each epoch's points in the order it takes them, batches of
+    `batch` from the front; with one batch an epoch, (1, K, n, 1) serves every epoch.
+    `steps` is `optimizer_steps`' update, applied after each batch."""
+    network = net.network
+    fans = [f for pair in network.layer_sizes() for f in pair]
+    _train(sse.shape[0], net.theta, net.grad, fans, ACTIVATION_CODES[network.activation],
+           network.bias, x, y, batch, sse, grad_sq, steps, ACTIVATION_CONSTANTS)
