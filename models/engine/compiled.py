@@ -24,7 +24,6 @@ rows took 0.39 s beside a thread running Python, against 0.02 s alone).
 from __future__ import annotations
 
 import math
-import warnings
 
 import torch
 
@@ -40,6 +39,7 @@ from models.engine.optimizers import (
     RMSPROP_EPS,
     TORCH_ADAM_EPS,
 )
+from models.engine.scripted import script, script_class
 
 Tensor = torch.Tensor
 # TorchScript takes no float from the module's globals, so the scripts are handed these.
@@ -271,13 +271,8 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
         torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
 
 
-with warnings.catch_warnings():
-    # TorchScript is deprecated from torch 2.10 on, but kept: the pinned torch has it, and
-    # torch.compile cannot run a loop of 10,000 epochs without unrolling it (nor without a C++
-    # compiler on the server). tests/models/engine/test_compiled.py fails loudly without it.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    _Optim = torch.jit.script(Optim)
-    _train = torch.jit.script(train)
+_Optim = script_class(Optim)
+_train = script(train)
 
 
 def optimizer_steps(name: str, keras: bool, theta: Tensor, grad: Tensor, m: Tensor | None,

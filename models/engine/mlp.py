@@ -20,12 +20,12 @@ same); `Workspace` runs it from Python for one pass (`predict`, `loss_and_grad`)
 from __future__ import annotations
 
 import math
-import warnings
 from functools import partial
 
 import torch
 
 from models.engine.activations import ACTIVATIONS
+from models.engine.scripted import script
 from models.experiment import Network
 
 Tensor = torch.Tensor
@@ -228,9 +228,7 @@ def _chain(derivative, z: Tensor, a: Tensor, da: Tensor, out: Tensor) -> None:
     torch.mul(da, derivative(z, a), out=out)
 
 
-with warnings.catch_warnings():  # TorchScript is deprecated; see models/engine/compiled.py
-    warnings.simplefilter("ignore", DeprecationWarning)
-    _effective_line = torch.jit.script(_fold)
+_effective_line = script(_fold)
 
 
 def _blocks(flat: Tensor, network: Network, k: int) -> list[Tensor]:

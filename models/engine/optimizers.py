@@ -22,9 +22,10 @@ sqrt(v) is that small, Keras's steps are visibly shorter. Neither has a bias cor
 from __future__ import annotations
 
 import math
-import warnings
 
 import torch
+
+from models.engine.scripted import script
 
 Tensor = torch.Tensor
 
@@ -155,6 +156,4 @@ def _diagonal_of(v: Tensor, first: int, form: int, scale: float, correction: flo
     return scale * ((v / correction).sqrt() + eps)
 
 
-with warnings.catch_warnings():  # TorchScript is deprecated; see models/engine/compiled.py
-    warnings.simplefilter("ignore", DeprecationWarning)
-    _diagonal = torch.jit.script(_diagonal_of)
+_diagonal = script(_diagonal_of)
