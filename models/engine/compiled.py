@@ -24,6 +24,7 @@ rows took 0.39 s beside a thread running Python, against 0.02 s alone).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -39,9 +40,10 @@ from models.engine.optimizers import (
     RMSPROP_EPS,
     TORCH_ADAM_EPS,
 )
-from models.engine.scripted import script, script_class
+from models.engine.scripted import script
 
 Tensor = torch.Tensor
+DTYPE = torch.float64
 # TorchScript takes no float from the module's globals, so the scripts are handed these.
 ACTIVATION_CONSTANTS = [LEAKY_SLOPE, 1.0 / math.sqrt(2.0), _INV_SQRT_2PI]  # as activations.py
 OPTIMIZER_CONSTANTS = [MOMENTUM, KERAS_RMSPROP_RHO, KERAS_RMSPROP_EPS, RMSPROP_ALPHA, RMSPROP_EPS,
@@ -103,68 +105,100 @@ def derivative(code: int, z: Tensor, a: Tensor, c: list[float]) -> Tensor:
 
 
 class Work:
-    def __init__(self, params: list[Tensor], fans: list[int], m: int, bias: bool,
-                 constants: list[float]):
+    """The buffers of one step for batches of m points, and every view of them and of the
+    parameters the step uses, made once (as `Workspace._plan` binds them)."""
+
+    def __init__(self, params: list[Tensor], weights: list[Tensor], fans: list[int], m: int,
+                 bias: bool, act: int, constants: list[float]):
         self.constants = constants
+        self.act = act
+        self.linear = act == 0
+        last = len(params) - 1
         k = params[0].shape[0]
         one = 1.0 if bias else 0.0
         self.inputs: list[Tensor] = []
+        self.inputs_t: list[Tensor] = []
         self.values: list[Tensor] = []
         self.pre: list[Tensor] = []
         self.dz: list[Tensor] = []
-        for layer in range(len(params)):
+        for layer in range(last + 1):
             a = torch.full([k, m, fans[2 * layer] + 1], one, dtype=torch.float64)
             self.inputs.append(a)
+            self.inputs_t.append(a.transpose(1, 2))
             self.values.append(a[:, :, :-1])
             self.dz.append(torch.empty([k, m, fans[2 * layer + 1]], dtype=torch.float64))
-            if layer < len(params) - 1:
+            if layer < last:
                 self.pre.append(torch.empty([k, m, fans[2 * layer + 1]], dtype=torch.float64))
         self.output = torch.empty([k, m, 1], dtype=torch.float64)
         self.y = torch.empty([k, m, 1], dtype=torch.float64)
         self.error = torch.empty([k, m, 1], dtype=torch.float64)
+        self.error_t = self.error.transpose(1, 2)
         self.scale = torch.full([], 2.0 / m, dtype=torch.float64)
+        # forward: layer l writes z[l] from its input, by an outer product when fan_in is 1
+        self.z: list[Tensor] = []
+        self.outer: list[bool] = []
+        self.heads: list[Tensor] = []
+        self.tails: list[Tensor] = []
+        for layer in range(last + 1):
+            if layer == last:
+                self.z.append(self.output)
+            elif self.linear:
+                self.z.append(self.values[layer + 1])
+            else:
+                self.z.append(self.pre[layer])
+            self.outer.append(fans[2 * layer] == 1)
+            self.heads.append(params[layer][:, :1])
+            self.tails.append(params[layer][:, 1:])
+        # backward of a linear network: s[l] = [a_l, 1]^T dz_L, and the rows v[l] below
+        self.s: list[Tensor] = []
+        self.v: list[Tensor] = []
+        # backward of a nonlinear one: da[l] = dz[l] W_l, by an outer product when fan_out is 1
+        self.da: list[Tensor] = []
+        self.column: list[bool] = []
+        for layer in range(last + 1):
+            fan_in = fans[2 * layer]
+            self.s.append(torch.empty([k, fan_in + 1, 1], dtype=torch.float64))
+            self.v.append(torch.empty([k, 1, fan_in], dtype=torch.float64))
+            self.da.append(torch.empty([k, m, fan_in], dtype=torch.float64))
+            self.column.append(weights[layer].shape[1] == 1)
 
 
 def backprop(w: Work, params: list[Tensor], weights: list[Tensor], param_grads: list[Tensor],
-             fans: list[int], act: int, sse: Tensor):
+             sse: Tensor):
+    """Writes each network's sum of squared errors into sse (K, 1, 1) and d(MSE)/d(theta) of
+    the loaded batch into the gradients: `Workspace.backprop`, operation for operation."""
     last = len(params) - 1
-    linear = act == 0
     for layer in range(last + 1):
-        if layer == last:
-            z = w.output
-        elif linear:
-            z = w.values[layer + 1]
+        z = w.z[layer]
+        if w.outer[layer]:
+            torch.addcmul(w.tails[layer], w.values[layer], w.heads[layer], out=z)
         else:
-            z = w.pre[layer]
-        p = params[layer]
-        if fans[2 * layer] == 1:
-            torch.addcmul(p[:, 1:], w.values[layer], p[:, :1], out=z)
-        else:
-            torch.bmm(w.inputs[layer], p, out=z)
-        if layer < last and not linear:
-            w.values[layer + 1].copy_(activate(act, z, w.constants))
+            torch.bmm(w.inputs[layer], params[layer], out=z)
+        if layer < last and not w.linear:
+            w.values[layer + 1].copy_(activate(w.act, z, w.constants))
     torch.sub(w.output, w.y, out=w.error)
-    torch.bmm(w.error.transpose(1, 2), w.error, out=sse)
+    torch.bmm(w.error_t, w.error, out=sse)
     dz_last = w.dz[last]
     torch.mul(w.error, w.scale, out=dz_last)
-    torch.bmm(w.inputs[last].transpose(1, 2), dz_last, out=param_grads[last])
-    if linear:
+    torch.bmm(w.inputs_t[last], dz_last, out=param_grads[last])
+    if w.linear:
         v = weights[last]
         for layer in range(last - 1, -1, -1):
-            s = torch.bmm(w.inputs[layer].transpose(1, 2), dz_last)
-            torch.mul(s, v, out=param_grads[layer])
+            torch.bmm(w.inputs_t[layer], dz_last, out=w.s[layer])
+            torch.mul(w.s[layer], v, out=param_grads[layer])
             if layer > 0:
-                v = torch.bmm(v, weights[layer])
+                torch.bmm(v, weights[layer], out=w.v[layer])
+                v = w.v[layer]
         return
     for layer in range(last, 0, -1):
-        weight = weights[layer]
-        if weight.shape[1] == 1:
-            da = torch.mul(w.dz[layer], weight)
+        da = w.da[layer]
+        if w.column[layer]:
+            torch.mul(w.dz[layer], weights[layer], out=da)
         else:
-            da = torch.bmm(w.dz[layer], weight)
-        torch.mul(da, derivative(act, w.pre[layer - 1], w.values[layer], w.constants), out=w.dz[layer - 1])
-        torch.bmm(w.inputs[layer - 1].transpose(1, 2), w.dz[layer - 1],
-                  out=param_grads[layer - 1])
+            torch.bmm(w.dz[layer], weights[layer], out=da)
+        torch.mul(da, derivative(w.act, w.pre[layer - 1], w.values[layer], w.constants),
+                  out=w.dz[layer - 1])
+        torch.bmm(w.inputs_t[layer - 1], w.dz[layer - 1], out=param_grads[layer - 1])
 
 
 class Optim:
@@ -226,9 +260,11 @@ class Optim:
 
 
 def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, bias: bool,
-          x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor, optim: Optim,
-          constants: list[float]):
+          x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor, constants: list[float],
+          opt: int, keras: bool, m: Tensor, v: Tensor, bounds: list[int],
+          parts: list[list[int]], lrs: list[float], t0: list[int], c: list[float]):
     """Trains `epochs` epochs (see `train_block`)."""
+    optim = Optim(opt, keras, theta, grad, m, v, bounds, parts, lrs, t0, c)
     k = sse.shape[1]
     n = x.shape[2]
     rows = theta.view([k, -1])
@@ -249,54 +285,71 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
     grad_sq_rows = grad_sq.view([epochs, k, 1, 1]).unbind(0)
     grad_row = grad.view([k, 1, -1])
     grad_column = grad.view([k, -1, 1])
-    whole = Work(params, fans, min(batch, n), bias, constants)
+    whole = Work(params, weights, fans, min(batch, n), bias, act, constants)
     if batch >= n:
         whole.values[0].copy_(x[0])
         whole.y.copy_(y[0])
         for e in range(epochs):
-            backprop(whole, params, weights, param_grads, fans, act, sse_rows[e])
+            backprop(whole, params, weights, param_grads, sse_rows[e])
             torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
             optim.step()
         return
-    tail = Work(params, fans, n % batch, bias, constants)
+    tail = whole if n % batch == 0 else Work(params, weights, fans, n % batch, bias, act,
+                                             constants)
     batch_sse = torch.empty([k, 1, 1], dtype=torch.float64)
     for e in range(epochs):
         for start in range(0, n, batch):
             w = whole if start + batch <= n else tail
             w.values[0].copy_(x[e, :, start:start + batch])
             w.y.copy_(y[e, :, start:start + batch])
-            backprop(w, params, weights, param_grads, fans, act, batch_sse)
+            backprop(w, params, weights, param_grads, batch_sse)
             sse_rows[e].add_(batch_sse)
             optim.step()
         torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
 
 
-_Optim = script_class(Optim)
 _train = script(train)
+
+
+class Steps(NamedTuple):
+    """An optimizer's update of a batch of networks, as `train_block` applies it: the optimizer
+    (a code of OPTIMIZER_CODES), its state m and v for all of theta (empty where it keeps
+    none; changed in place), and groups theta[bounds[g]:bounds[g+1]] stepped with learning
+    rate lrs[g] from step count t0[g], their fused kernels given parts[g] (each network's size
+    in the group) as tensors of their own."""
+
+    opt: int
+    keras: bool
+    m: Tensor
+    v: Tensor
+    bounds: list[int]
+    parts: list[list[int]]
+    lrs: list[float]
+    t0: list[int]
 
 
 def optimizer_steps(name: str, keras: bool, theta: Tensor, grad: Tensor, m: Tensor | None,
                     v: Tensor | None, bounds: list[int], parts: list[list[int]],
-                    lrs: list[float], t0: list[int]):
-    """Returns the script's optimizer for theta's networks: groups theta[bounds[g]:bounds[g+1]]
-    stepped with learning rate lrs[g] from step count t0[g], their fused kernels given
-    parts[g] (each network's size in the group) as tensors of their own; m and v are the
-    optimizer's state for all of theta (None where it keeps none), changed in place."""
-    empty = torch.empty(0, dtype=theta.dtype)
-    return _Optim(OPTIMIZER_CODES[name, keras], keras, theta, grad,
-                  empty if m is None else m, empty if v is None else v, bounds, parts, lrs, t0,
-                  OPTIMIZER_CONSTANTS)
+                    lrs: list[float], t0: list[int]) -> Steps:
+    """Returns the update of the optimizer `name` (with its state m and v, None where it keeps
+    none) for a batch of networks: see `Steps`."""
+    empty = torch.empty(0, dtype=DTYPE)
+    return Steps(OPTIMIZER_CODES[name, keras], keras, empty if m is None else m,
+                 empty if v is None else v, bounds, parts, lrs, t0)
 
 
 def train_block(net, x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor,
-                steps) -> None:
+                steps: Steps, taken: int = 0) -> None:
     """Trains net's K networks (an `MLPBatch`, changed in place) for sse.shape[0] epochs in one
     call, writing each epoch's sum of squared errors (summed over its batches) and its last
     batch's squared gradient norm into the rows of sse and grad_sq, each (epochs, K).
     x and y are (epochs, K, n, 1): each epoch's points in the order it takes them, batches of
     `batch` from the front; with one batch an epoch, (1, K, n, 1) serves every epoch.
-    `steps` is `optimizer_steps`' update, applied after each batch."""
+    `steps` is the update applied after each batch, `taken` the steps it took already (in
+    earlier blocks of the same training)."""
     network = net.network
     fans = [f for pair in network.layer_sizes() for f in pair]
     _train(sse.shape[0], net.theta, net.grad, fans, ACTIVATION_CODES[network.activation],
-           network.bias, x, y, batch, sse, grad_sq, steps, ACTIVATION_CONSTANTS)
+           network.bias, x, y, batch, sse, grad_sq, ACTIVATION_CONSTANTS, steps.opt, steps.keras,
+           steps.m, steps.v, steps.bounds, steps.parts, steps.lrs,
+           [t + taken for t in steps.t0], OPTIMIZER_CONSTANTS)

@@ -33,11 +33,3 @@ def script(function: Callable) -> Callable:
     call.__doc__, call.__name__ = function.__doc__, function.__name__
     return call
 
-
-def script_class(cls: type) -> type:
-    """Returns the class compiled by TorchScript: its objects live in the script's world, and a
-    scripted function can take them. Names in its methods resolve in the caller's module (a
-    class is compiled against the frame that scripts it, so one frame up from here)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.jit.script(cls, _frames_up=1)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from models.engine.compiled import optimizer_steps, train_block
+from models.engine.compiled import Steps, optimizer_steps, train_block
 from models.engine.mlp import DTYPE, MLPBatch
 from models.engine.optimizers import FlatOptimizer
 from models.experiment import Experiment, RunIdentity
@@ -43,7 +43,7 @@ def shuffle_orders(generators: list[torch.Generator], epochs: int, n: int) -> to
 
 
 def train_epochs(net: MLPBatch, x: torch.Tensor, y: torch.Tensor, batch: int,
-                 shufflers: list[torch.Generator], steps, epochs: int
+                 shufflers: list[torch.Generator], steps: Steps, epochs: int
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns each epoch's loss and its last batch's squared gradient norm, each (epochs, K),
     after training the K networks of `net` (changed in place) on their points x, y (K, n, 1)
@@ -64,7 +64,8 @@ def train_epochs(net: MLPBatch, x: torch.Tensor, y: torch.Tensor, batch: int,
             xs = torch.gather(x.expand(block, -1, -1, -1), 2, index)
             ys = torch.gather(y.expand(block, -1, -1, -1), 2, index)
             rows = slice(first, first + block)
-            train_block(net, xs, ys, batch, sse[rows], grad_sq[rows], steps)
+            train_block(net, xs, ys, batch, sse[rows], grad_sq[rows], steps,
+                        first * steps_an_epoch(n, batch))
     # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
     return sse.div_(n), grad_sq
 

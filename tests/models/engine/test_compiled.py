@@ -64,9 +64,10 @@ def test_every_activation_optimizer_and_convention_trains_bitwise_as_the_plan(
     Network(depth=0), Network(depth=1, width=4, bias=False), Network(depth=1, width=10),
     Network(depth=3, width=5, activation="tanh", bias=False),
     Network(depth=1, width=6, activation="relu", init_scale=1e-3)])
-def test_depths_widths_and_biases_train_bitwise_as_the_plan(network):
+@pytest.mark.parametrize("batch", [3, 1])  # a short last batch, and none
+def test_depths_widths_and_biases_train_bitwise_as_the_plan(network, batch):
     experiment = Experiment(points=FIVE, network=network,
-                            training=Training(optimizer="adam", lr=1e-2, epochs=100, batch=3),
+                            training=Training(optimizer="adam", lr=1e-2, epochs=100, batch=batch),
                             seed=1, seeds=3)
     assert_same_run(experiment, (64, 36))
 
