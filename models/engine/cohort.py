@@ -104,8 +104,13 @@ def train_together(trainers: list[Trainer], epochs: int) -> list[Result]:
     x = torch.cat([m.x for m in members])
     y = torch.cat([m.y for m in members])
     shufflers = [g for m in members for g in m.shufflers]  # each member's own, advanced in place
-    losses, grad_sq = train_epochs(net, x, y, first.batch, shufflers, steps, epochs)
+    # the epochs any member keeps its networks at, each member's among them
+    indices = [m.keep_indices(epochs) for m in members]
+    union = sorted(set().union(*indices))
+    losses, grad_sq, kept, kept_v = train_epochs(net, x, y, first.batch, shufflers, steps,
+                                                 epochs, union)
     taken = epochs * steps_an_epoch(first.n, first.batch)  # steps, counted on from each own t
+    starts = [(m.epoch, m.optimizer.t) for m in members]
     for m, part in zip(members, flat, strict=True):
         m.optimizer.t += taken
         for name, buffer in state.items():
@@ -114,6 +119,10 @@ def train_together(trainers: list[Trainer], epochs: int) -> list[Result]:
     for i, m, part, a, b in zip(order, members, flat, columns, columns[1:], strict=False):
         m.net.theta.copy_(net.theta[part])
         results[i] = m.finish(losses[:, a:b], grad_sq[:, a:b])
+    for m, part, mine, (start, t0) in zip(members, flat, indices, starts, strict=True):
+        rows = [union.index(i) for i in mine]
+        m.keeping(start, t0, mine, kept[rows][:, part],
+                  None if kept_v is None else kept_v[rows][:, part])
     return results  # type: ignore[return-value]
 
 

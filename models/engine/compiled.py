@@ -262,8 +262,10 @@ class Optim:
 def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, bias: bool,
           x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor, constants: list[float],
           opt: int, keras: bool, m: Tensor, v: Tensor, bounds: list[int],
-          parts: list[list[int]], lrs: list[float], t0: list[int], c: list[float]):
+          parts: list[list[int]], lrs: list[float], t0: list[int], c: list[float],
+          keep: list[int], kept: Tensor, kept_v: Tensor):
     """Trains `epochs` epochs (see `train_block`)."""
+    j = 0
     optim = Optim(opt, keras, theta, grad, m, v, bounds, parts, lrs, t0, c)
     k = sse.shape[1]
     n = x.shape[2]
@@ -293,6 +295,11 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
             backprop(whole, params, weights, param_grads, sse_rows[e])
             torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
             optim.step()
+            if j < len(keep) and keep[j] == e:
+                kept[j].copy_(theta)
+                if kept_v.numel() > 0:
+                    kept_v[j].copy_(v)
+                j += 1
         return
     tail = whole if n % batch == 0 else Work(params, weights, fans, n % batch, bias, act,
                                              constants)
@@ -306,6 +313,11 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
             sse_rows[e].add_(batch_sse)
             optim.step()
         torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
+        if j < len(keep) and keep[j] == e:
+            kept[j].copy_(theta)
+            if kept_v.numel() > 0:
+                kept_v[j].copy_(v)
+            j += 1
 
 
 _train = script(train)
@@ -339,17 +351,24 @@ def optimizer_steps(name: str, keras: bool, theta: Tensor, grad: Tensor, m: Tens
 
 
 def train_block(net, x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor,
-                steps: Steps, taken: int = 0) -> None:
+                steps: Steps, taken: int = 0, keep: list[int] | None = None,
+                kept: Tensor | None = None, kept_v: Tensor | None = None) -> None:
     """Trains net's K networks (an `MLPBatch`, changed in place) for sse.shape[0] epochs in one
     call, writing each epoch's sum of squared errors (summed over its batches) and its last
     batch's squared gradient norm into the rows of sse and grad_sq, each (epochs, K).
     x and y are (epochs, K, n, 1): each epoch's points in the order it takes them, batches of
     `batch` from the front; with one batch an epoch, (1, K, n, 1) serves every epoch.
     `steps` is the update applied after each batch, `taken` the steps it took already (in
-    earlier blocks of the same training)."""
+    earlier blocks of the same training). After each epoch e in `keep` (indices into the
+    block, ascending) the weights are copied into the next row of `kept`, and the second
+    moments (steps.v, when it has any) into the next row of `kept_v`."""
     network = net.network
     fans = [f for pair in network.layer_sizes() for f in pair]
     _train(sse.shape[0], net.theta, net.grad, fans, ACTIVATION_CODES[network.activation],
            network.bias, x, y, batch, sse, grad_sq, ACTIVATION_CONSTANTS, steps.opt, steps.keras,
            steps.m, steps.v, steps.bounds, steps.parts, steps.lrs,
-           [t + taken for t in steps.t0], OPTIMIZER_CONSTANTS)
+           [t + taken for t in steps.t0], OPTIMIZER_CONSTANTS, keep or [],
+           _EMPTY if kept is None else kept, _EMPTY if kept_v is None else kept_v)
+
+
+_EMPTY = torch.empty(0, dtype=DTYPE)

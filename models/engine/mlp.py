@@ -102,8 +102,14 @@ class MLPBatch:
         One TorchScript call (`_effective_line`): a run's record takes it at every frame, in
         threads that would otherwise hand the interpreter lock over at each of its operations.
         """
-        fans = [f for pair in self.network.layer_sizes() for f in pair]
-        return _effective_line(self.theta, fans, self.k)
+        return effective_line(self.network, self.theta, self.k)
+
+
+def effective_line(network: Network, theta: Tensor, k: int) -> tuple[Tensor, Tensor]:
+    """Returns (slope (K,), intercept (K,)) of the line each of K linear networks of this
+    architecture computes, given their flat weights theta (K * P,): `MLPBatch.effective_line`."""
+    fans = [f for pair in network.layer_sizes() for f in pair]
+    return _effective_line(theta, fans, k)
 
 
 def _fold(theta: Tensor, fans: list[int], k: int) -> tuple[Tensor, Tensor]:

@@ -132,16 +132,23 @@ class FlatOptimizer:
         One TorchScript call, as `MLPBatch.effective_line` (a run's record reads it at every
         frame); elementwise, so the first entries are what the whole would hold there.
         """
-        if self.v is None or self._steps == 0:
-            return None
-        first = self.v.numel() if first is None else first
-        if self.name == "rmsprop":
-            if self.keras:
-                return _diagonal(self.v, first, 1, 1.0, 1.0, KERAS_RMSPROP_EPS)
-            return _diagonal(self.v, first, 2, 1.0, 1.0, RMSPROP_EPS)
-        correction2 = 1.0 - BETA2**self._steps
-        eps = KERAS_ADAM_EPS / math.sqrt(correction2) if self.keras else TORCH_ADAM_EPS
-        return _diagonal(self.v, first, 0, 1.0 - BETA1**self._steps, correction2, eps)
+        return preconditioner(self.name, self.keras, self.v, self._steps, first)
+
+
+def preconditioner(name: str, keras: bool, v: Tensor | None, steps: int,
+                   first: int | None = None) -> Tensor | None:
+    """Returns the diagonal preconditioner of optimizer `name` with second moments v after
+    `steps` steps, of v's `first` entries (all by default): `FlatOptimizer.preconditioner`."""
+    if v is None or steps == 0:
+        return None
+    first = v.numel() if first is None else first
+    if name == "rmsprop":
+        if keras:
+            return _diagonal(v, first, 1, 1.0, 1.0, KERAS_RMSPROP_EPS)
+        return _diagonal(v, first, 2, 1.0, 1.0, RMSPROP_EPS)
+    correction2 = 1.0 - BETA2**steps
+    eps = KERAS_ADAM_EPS / math.sqrt(correction2) if keras else TORCH_ADAM_EPS
+    return _diagonal(v, first, 0, 1.0 - BETA1**steps, correction2, eps)
 
 
 def _diagonal_of(v: Tensor, first: int, form: int, scale: float, correction: float,

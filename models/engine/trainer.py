@@ -8,6 +8,7 @@ losses; `snapshot`/`restore` let a cache hand a run's state from one session to 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -42,32 +43,56 @@ def shuffle_orders(generators: list[torch.Generator], epochs: int, n: int) -> to
     return draws.argsort(dim=-1, stable=True)
 
 
+class Kept(NamedTuple):
+    """A trainer's networks as they were after `epoch` (within a block it trained): the flat
+    weights (K * P,), the second moments (like them; None without), and the optimizer's step
+    count then."""
+
+    epoch: int
+    theta: torch.Tensor
+    v: torch.Tensor | None
+    steps: int
+
+
 def train_epochs(net: MLPBatch, x: torch.Tensor, y: torch.Tensor, batch: int,
-                 shufflers: list[torch.Generator], steps: Steps, epochs: int
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
+                 shufflers: list[torch.Generator], steps: Steps, epochs: int,
+                 keep: list[int] | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Returns each epoch's loss and its last batch's squared gradient norm, each (epochs, K),
     after training the K networks of `net` (changed in place) on their points x, y (K, n, 1)
     in batches of `batch`, shuffled by each network's generator, with `steps`
-    (`compiled.optimizer_steps`) updating net.theta from net.grad after each batch. Every
-    number of network k depends on network k alone (its row of x and y, its generator), so
-    networks of different runs can be trained in one pass (models/engine/cohort.py).
-    The epochs run in one TorchScript call, or one a block of shuffles (`compiled.py`)."""
+    (`compiled.optimizer_steps`) updating net.theta from net.grad after each batch; and the
+    weights and second moments (None without) after each epoch index in `keep` (ascending),
+    one row each. Every number of network k depends on network k alone (its row of x and y,
+    its generator), so networks of different runs can be trained in one pass
+    (models/engine/cohort.py). The epochs run in one TorchScript call, or one a block of
+    shuffles (`compiled.py`)."""
     k, n = net.k, x.shape[1]
+    keep = keep or []
     sse = torch.zeros(epochs, k, dtype=DTYPE)
     grad_sq = torch.empty(epochs, k, dtype=DTYPE)
+    kept = torch.empty(len(keep), net.theta.numel(), dtype=DTYPE)
+    kept_v = torch.empty(len(keep), steps.v.numel(), dtype=DTYPE) if keep and \
+        steps.v.numel() else None
     if batch >= n:
-        train_block(net, x.unsqueeze(0), y.unsqueeze(0), batch, sse, grad_sq, steps)
+        train_block(net, x.unsqueeze(0), y.unsqueeze(0), batch, sse, grad_sq, steps, 0, keep,
+                    kept, kept_v)
     else:
+        done = 0  # keeps before this block of shuffles
         for first in range(0, epochs, SHUFFLE_BLOCK):
             block = min(SHUFFLE_BLOCK, epochs - first)
             index = shuffle_orders(shufflers, block, n).unsqueeze(-1)  # (E, K, n, 1)
             xs = torch.gather(x.expand(block, -1, -1, -1), 2, index)
             ys = torch.gather(y.expand(block, -1, -1, -1), 2, index)
             rows = slice(first, first + block)
+            mine = [e - first for e in keep if first <= e < first + block]
+            here = slice(done, done + len(mine))
             train_block(net, xs, ys, batch, sse[rows], grad_sq[rows], steps,
-                        first * steps_an_epoch(n, batch))
+                        first * steps_an_epoch(n, batch), mine, kept[here],
+                        None if kept_v is None else kept_v[here])
+            done += len(mine)
     # the epoch's loss: sum over its batches of (batch size / n) x batch MSE = SSE / n
-    return sse.div_(n), grad_sq
+    return sse.div_(n), grad_sq, kept, kept_v
 
 
 def steps_an_epoch(n: int, batch: int) -> int:
@@ -102,6 +127,25 @@ class Trainer:
         self.lr = lr
         self.optimizer = FlatOptimizer(optimizer, self.net.theta,
                                        keras=identity.network.init == "keras")
+        # Epochs a block of training keeps the networks at on its way (models/run/track.py
+        # asks for its snapshot epochs), and what the last block kept: the next `run` (or
+        # cohort pass) takes `keep` and leaves `kept`.
+        self.keep: tuple[int, ...] = ()
+        self.kept: list[Kept] = []
+
+    def keep_indices(self, epochs: int) -> list[int]:
+        """Returns the indices, within a block of `epochs` from here, of the epochs in `keep`."""
+        return [e - self.epoch - 1 for e in self.keep if self.epoch < e <= self.epoch + epochs]
+
+    def keeping(self, start: int, t0: int, indices: list[int], theta: torch.Tensor,
+                v: torch.Tensor | None) -> None:
+        """Sets `kept` after a block that started at epoch `start` at step count t0, from the
+        rows of theta and v (None without second moments) kept at those block indices: only
+        the epochs it did train (a block stops at divergence). Clears `keep`."""
+        each = steps_an_epoch(self.n, self.batch)
+        self.kept = [Kept(start + 1 + i, theta[j], None if v is None else v[j], t0 + (i + 1) * each)
+                     for j, i in enumerate(indices) if start + 1 + i <= self.epoch]
+        self.keep = ()
 
     def set_training(self, optimizer: str, lr: float) -> None:
         """Changes the learning rate, and the optimizer (fresh state) if it is another one."""
@@ -110,7 +154,8 @@ class Trainer:
         self.lr = lr
 
     def run(self, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (losses, gradient norms), each (epochs_done, K); changes the networks.
+        """Returns (losses, gradient norms), each (epochs_done, K); changes the networks, and
+        keeps them at the epochs of `keep` on the way (`kept`).
 
         Each epoch's loss is the mean of its batch losses, each taken before its update (what
         Keras prints); its gradient norm is the last batch's. At the first non-finite loss the
@@ -120,10 +165,13 @@ class Trainer:
         size = net.theta.numel()
         steps = optimizer_steps(opt.name, opt.keras, net.theta, net.grad, opt.m, opt.v,
                                 [0, size], [[size]], [self.lr], [opt.t])
-        losses, grad_sq = train_epochs(net, self.x, self.y, self.batch, self.shufflers, steps,
-                                       epochs)
+        start, t0, indices = self.epoch, opt.t, self.keep_indices(epochs)
+        losses, grad_sq, kept, kept_v = train_epochs(net, self.x, self.y, self.batch,
+                                                     self.shufflers, steps, epochs, indices)
         opt.t += epochs * steps_an_epoch(self.n, self.batch)
-        return self.finish(losses, grad_sq)
+        result = self.finish(losses, grad_sq)
+        self.keeping(start, t0, indices, kept, kept_v)
+        return result
 
     def finish(self, losses: torch.Tensor, grad_sq: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Returns (losses, gradient norms) up to the first epoch any network diverged, from a

@@ -27,7 +27,9 @@ import numpy as np
 import torch
 
 from models.engine.activations import ACTIVATIONS
-from models.engine.mlp import DTYPE, MLPBatch
+from models.engine.mlp import DTYPE, MLPBatch, effective_line
+from models.engine.optimizers import preconditioner
+from models.engine.trainer import Kept
 from models.experiment import Network
 
 MAX_SNAPSHOTS = 200  # after epoch 0
@@ -68,16 +70,27 @@ class Snapshot:
 def take(trainer, losses: np.ndarray | None, seeds: int = MAX_SEEDS_KEPT) -> Snapshot:
     """Returns a snapshot of a trainer (models.trainer.Trainer) now, with the weights of its
     first `seeds` networks; `losses` (K,) are its last epoch's losses. The trainer is only read."""
-    net = trainer.net
-    weights = net.theta.numpy().reshape(net.k, -1)[:seeds].copy()
+    opt = trainer.optimizer
+    return take_kept(trainer, Kept(trainer.epoch, trainer.net.theta, opt.v, opt.t), losses,
+                     seeds)
+
+
+def take_kept(trainer, kept: Kept, losses: np.ndarray | None,
+              seeds: int = MAX_SEEDS_KEPT) -> Snapshot:
+    """Returns a snapshot of a trainer's networks as a block kept them on its way (`Kept`:
+    weights, second moments and step count at an epoch behind the trainer's), as `take` gives
+    it at that epoch; `losses` (K,) are that epoch's. The trainer is only read (its
+    architecture, optimizer and learning rate, the same all along its block)."""
+    net, opt = trainer.net, trainer.optimizer
+    weights = kept.theta.numpy().reshape(net.k, -1)[:seeds].copy()
     slopes = intercepts = None
     if trainer.identity.network.is_linear:
-        slopes, intercepts = trainer.effective_line()
-    preconditioner = trainer.optimizer.preconditioner(first=net.size)
-    if preconditioner is not None:
-        preconditioner = preconditioner.numpy()
-    return Snapshot(trainer.epoch, weights, None if losses is None else np.array(losses),
-                    slopes, intercepts, trainer.optimizer.name, trainer.lr, preconditioner)
+        slopes, intercepts = (a.numpy().copy() for a in effective_line(net.network, kept.theta,
+                                                                        net.k))
+    diagonal = preconditioner(opt.name, opt.keras, kept.v, kept.steps, first=net.size)
+    return Snapshot(kept.epoch, weights, None if losses is None else np.array(losses),
+                    slopes, intercepts, opt.name, trainer.lr,
+                    None if diagonal is None else diagonal.numpy())
 
 
 def snapshot_epochs(total: int, count: int) -> np.ndarray:
@@ -115,6 +128,13 @@ class Snapshots:
         wanted = self._wanted(total)
         i = int(np.searchsorted(wanted, epoch, side="right"))
         return int(wanted[i]) if i < len(wanted) else total
+
+    def between(self, start: int, end: int, total: int) -> np.ndarray:
+        """Returns the epochs a run of `total` epochs keeps snapshots of after `start` and
+        before `end`."""
+        wanted = self._wanted(total)
+        return wanted[np.searchsorted(wanted, start, side="right"):
+                      np.searchsorted(wanted, end, side="left")]
 
     def wants(self, epoch: int, total: int) -> bool:
         """Returns True when a run of `total` epochs keeps a snapshot of `epoch`."""

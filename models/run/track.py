@@ -27,7 +27,7 @@ from models.engine.cohort import Cohorts
 from models.engine.trainer import Trainer, chunk_epochs
 from models.experiment import RunIdentity
 from models.run.history import History
-from models.run.snapshots import MAX_SEEDS_KEPT, Snapshot, Snapshots, take
+from models.run.snapshots import MAX_SEEDS_KEPT, Snapshot, Snapshots, take, take_kept
 
 T = TypeVar("T")
 # A track's frames (the kept seeds' weights at every block end) are capped too: past it, the
@@ -56,10 +56,18 @@ MAX_MEMO = 512
 _computing = threading.local()  # .depth: how many readings this thread is computing now
 _MISSING = object()
 
-# (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. Tests
-# pass their own (to move time on without training); the page trains.
+# (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. It
+# keeps the networks at the trainer's `keep` epochs on the way (`kept`), as `Trainer.run` and
+# cohorts do. Tests pass their own (to move time on without training); the page trains.
 Compute = Callable[[Trainer, int], tuple[np.ndarray, np.ndarray]]
 
+
+# A block of training keeps its trainer's networks at the snapshot epochs on its way (one
+# TorchScript call instead of one a snapshot epoch: a 10,000-epoch run has 184, most of them in
+# its first blocks) while they are at most this many numbers: a cohort's pass copies all its
+# members' weights and second moments at each such epoch, 50 members x 256 x 8 bytes x 2 x
+# the ~90 snapshot epochs of a first block = 18 MB at most. Larger networks stop at each.
+KEEP_NUMBERS = 256
 
 # The process's cohorts: tracks of different sessions that ask for a block of one kind at the
 # same time (30 students each on a seed of their own) train in one batched pass.
@@ -73,10 +81,12 @@ def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     return COHORTS.train(trainer, epochs)
 
 
+
 def train_alone(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """Trains `epochs` epochs in place, never with other tracks; returns (losses, gradient
     norms). What `train` did before cohorts: benchmarks/cohort.py compares the two."""
     return trainer.run(epochs)
+
 
 
 class Change(NamedTuple):
@@ -167,7 +177,9 @@ class Track:
         """Returns True when the loss went non-finite at the frontier."""
         return self.trainer.diverged
 
-    def _add_frame(self, frame: Snapshot) -> None:
+    def _add_frame(self, frame: Snapshot, at_frontier: bool = True) -> None:
+        """Adds the newest frame; at the trainer's frontier, its whole state is kept too when
+        one is due (a frame a block kept on its way has no such state)."""
         if self.trainer.identity.network.is_linear:
             self.trajectory.append(LinePoint(frame.epoch, frame.slopes, frame.intercepts))
             if len(self.trajectory) >= MAX_TRAJECTORY:
@@ -175,7 +187,7 @@ class Track:
                     ([self.trajectory[-1]] if len(self.trajectory) % 2 == 0 else [])
         last = max(self.states, default=None)
         # the first frame's state is always kept: forks and filled frames train on from it
-        if last is None or frame.epoch - last >= self.state_every:
+        if at_frontier and (last is None or frame.epoch - last >= self.state_every):
             state = self.trainer.snapshot()
             self.states[frame.epoch] = state
             self.state_bytes += _state_bytes(state) + OBJECT_BYTES
@@ -194,18 +206,36 @@ class Track:
 
     def extend_to(self, epoch: int, total: int, compute: Compute = train) -> None:
         """Trains the track up to `epoch` (a run of `total` epochs, which sets the snapshots'
-        spread), stopping at each snapshot epoch, with a frame where it stops; nothing when
-        it is there already or diverged. The first reader to ask trains; the others wait,
-        until its frame is there too: a reader that went by the trainer's epoch found no frame
-        to move to yet, and a playing session asked again at once, over and over (a hall of
-        50 in one process: 12,706 of 16,097 asks moved nobody, while the interpreter they
-        took was what the recording waited for)."""
+        spread) in one block, its networks kept at each snapshot epoch on the way (a block to
+        each snapshot epoch for networks of more than KEEP_NUMBERS numbers), with a frame at
+        each of those and at the end; nothing when it is there already or diverged. The first
+        reader to ask trains; the others wait, until its frame is there too: a reader that went
+        by the trainer's epoch found no frame to move to yet, and a playing session asked again
+        at once, over and over (a hall of 50 in one process: 12,706 of 16,097 asks moved
+        nobody, while the interpreter they took was what the recording waited for)."""
         if self.framed >= epoch:
             return
+        trainer = self.trainer
         with self.lock:
             while self.epoch < epoch and not self.diverged:
-                n = min(epoch, self.snapshots.next_epoch(self.epoch, total)) - self.epoch
-                losses, grad_norms = compute(self.trainer, n)
+                start = self.epoch
+                if trainer.net.theta.numel() <= KEEP_NUMBERS:
+                    # one block, the networks kept at the snapshot epochs on its way
+                    end = epoch
+                    trainer.keep = tuple(int(e) for e in self.snapshots.between(start, end,
+                                                                                 total))
+                else:  # a block to each snapshot epoch
+                    end = min(epoch, self.snapshots.next_epoch(start, total))
+                    trainer.keep = ()
+                losses, grad_norms = compute(trainer, end - start)
+                if trainer.keep:
+                    raise RuntimeError("a Compute must keep the networks at `trainer.keep`")
+                for kept in trainer.kept:
+                    frame = take_kept(trainer, kept, losses[kept.epoch - start - 1],
+                                      self.frame_seeds)
+                    self.snapshots.record(frame.of_seeds(MAX_SEEDS_KEPT))
+                    self._add_frame(frame, at_frontier=False)
+                trainer.kept = []
                 self.history.append(losses, grad_norms)
                 if self.diverged:
                     self.history.diverged_at = self.epoch + 1

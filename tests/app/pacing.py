@@ -15,6 +15,7 @@ from models.engine.trainer import Trainer
 from models.experiment import Experiment
 from models.run.run import Compute, Run
 from models.run.store import RunStore
+from tests.skipping import no_training  # noqa: F401  (the pace tests' Compute)
 
 
 class FakeClock:
@@ -45,14 +46,6 @@ class FakeClock:
 def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """Trains in place (every test's run is alone in a store of its own)."""
     return trainer.run(epochs)
-
-
-def no_training(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Moves the run on without training, for the pace of long runs (what it computes does not
-    matter to when it is shown)."""
-    trainer.epoch += epochs
-    zeros = np.zeros((epochs, trainer.net.k))
-    return zeros, zeros
 
 
 def played(experiment: Experiment, rate: float, compute: Compute = train,

@@ -169,3 +169,28 @@ def test_a_mate_that_never_asks_again_holds_a_pass_up_for_the_window_only():
     trainer, alone = trainer_for(QUESTION), trainer_for(QUESTION)
     cohorts._mates[trainer] = frozenset({id(trainer), id(alone)})  # alone never asks
     assert_same(trainer, alone, cohorts.train(trainer, 5), alone.run(5))
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("batch", [32, 2], ids=["full-batch", "mini-batch"])
+def test_members_keep_their_networks_at_their_own_epochs_as_alone(optimizer, batch):
+    """Each member asks for its networks at epochs of its own on the way (`Trainer.keep`, a
+    track's snapshot epochs); one starts 5 epochs ahead. What each keeps (weights, second
+    moments, step count) is what it keeps trained alone, to the bit."""
+    experiments = members(optimizer, batch)
+    together = [trainer_for(e) for e in experiments]
+    alone = [trainer_for(e) for e in experiments]
+    for t in (together[1], alone[1]):
+        t.run(5)
+    keeps = [(3, 7, 40), (), (1, 2, 30), (44,)]
+    for t, a, keep in zip(together, alone, keeps, strict=True):
+        t.keep = a.keep = keep
+    train_together(together, 40)
+    for t, a, keep in zip(together, alone, keeps, strict=True):
+        a.run(40)
+        assert [k.epoch for k in t.kept] == [k.epoch for k in a.kept] == \
+            [e for e in keep if e <= a.epoch]
+        for mine, theirs in zip(t.kept, a.kept, strict=True):
+            assert bits(mine.theta).equal(bits(theirs.theta)) and mine.steps == theirs.steps
+            assert (mine.v is None and theirs.v is None) or bits(mine.v).equal(bits(theirs.v))
+        assert t.keep == a.keep == ()

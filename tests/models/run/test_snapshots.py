@@ -15,17 +15,10 @@ from models.run.snapshots import (
     predict,
     snapshot_epochs,
 )
+from tests.skipping import no_training
 
 QUESTION = PRESETS["question"].experiment
 GRID = np.linspace(-1.5, 1.5, 31)
-
-
-def no_training(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-    """A Compute that moves the run on without training: the memory of snapshots depends on the
-    networks' shapes, not on their values, so a 100,000-epoch run costs no time."""
-    trainer.epoch += epochs
-    zeros = np.zeros((epochs, trainer.net.k))
-    return zeros, zeros
 
 
 def test_a_run_keeps_its_start_its_end_and_log_spaced_epochs_near_the_start():
