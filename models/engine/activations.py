@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 Tensor = torch.Tensor
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative slope
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Activation:
 def _gelu_derivative(z: Tensor, a: Tensor) -> Tensor:
     # exact GELU: z * Phi(z), so d/dz = Phi(z) + z * phi(z)
     cdf = 0.5 * (1.0 + torch.erf(z * (1.0 / math.sqrt(2.0))))
-    return cdf + z * torch.exp(-0.5 * z * z) * _INV_SQRT_2PI
+    return cdf + z * torch.exp(-0.5 * z * z) * INV_SQRT_2PI
 
 
 ACTIVATIONS: dict[str, Activation] = {

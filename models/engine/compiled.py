@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import torch
 
-from models.engine.activations import _INV_SQRT_2PI, LEAKY_SLOPE
+from models.engine.activations import INV_SQRT_2PI, LEAKY_SLOPE
 from models.engine.optimizers import (
     BETA1,
     BETA2,
@@ -44,8 +44,9 @@ from models.engine.scripted import script
 
 Tensor = torch.Tensor
 DTYPE = torch.float64
+_EMPTY = torch.empty(0, dtype=DTYPE)  # what the script takes for a tensor not given
 # TorchScript takes no float from the module's globals, so the scripts are handed these.
-ACTIVATION_CONSTANTS = [LEAKY_SLOPE, 1.0 / math.sqrt(2.0), _INV_SQRT_2PI]  # as activations.py
+ACTIVATION_CONSTANTS = [LEAKY_SLOPE, 1.0 / math.sqrt(2.0), INV_SQRT_2PI]  # as activations.py
 OPTIMIZER_CONSTANTS = [MOMENTUM, KERAS_RMSPROP_RHO, KERAS_RMSPROP_EPS, RMSPROP_ALPHA, RMSPROP_EPS,
                        TORCH_ADAM_EPS, KERAS_ADAM_EPS, BETA1, BETA2]
 
@@ -259,6 +260,18 @@ class Optim:
                                    eps=eps, amsgrad=False, maximize=False)
 
 
+def keep_at(e: int, j: int, keep: list[int], theta: Tensor, v: Tensor, kept: Tensor,
+            kept_v: Tensor) -> int:
+    """After epoch e: when it is keep[j], copies the weights (and the second moments, if any)
+    into row j of kept (kept_v); returns the next j."""
+    if j < len(keep) and keep[j] == e:
+        kept[j].copy_(theta)
+        if kept_v.numel() > 0:
+            kept_v[j].copy_(v)
+        return j + 1
+    return j
+
+
 def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, bias: bool,
           x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor, constants: list[float],
           opt: int, keras: bool, m: Tensor, v: Tensor, bounds: list[int],
@@ -295,11 +308,7 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
             backprop(whole, params, weights, param_grads, sse_rows[e])
             torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
             optim.step()
-            if j < len(keep) and keep[j] == e:
-                kept[j].copy_(theta)
-                if kept_v.numel() > 0:
-                    kept_v[j].copy_(v)
-                j += 1
+            j = keep_at(e, j, keep, theta, v, kept, kept_v)
         return
     tail = whole if n % batch == 0 else Work(params, weights, fans, n % batch, bias, act,
                                              constants)
@@ -313,11 +322,7 @@ def train(epochs: int, theta: Tensor, grad: Tensor, fans: list[int], act: int, b
             sse_rows[e].add_(batch_sse)
             optim.step()
         torch.bmm(grad_row, grad_column, out=grad_sq_rows[e])
-        if j < len(keep) and keep[j] == e:
-            kept[j].copy_(theta)
-            if kept_v.numel() > 0:
-                kept_v[j].copy_(v)
-            j += 1
+        j = keep_at(e, j, keep, theta, v, kept, kept_v)
 
 
 _train = script(train)
@@ -345,9 +350,8 @@ def optimizer_steps(name: str, keras: bool, theta: Tensor, grad: Tensor, m: Tens
                     lrs: list[float], t0: list[int]) -> Steps:
     """Returns the update of the optimizer `name` (with its state m and v, None where it keeps
     none) for a batch of networks: see `Steps`."""
-    empty = torch.empty(0, dtype=DTYPE)
-    return Steps(OPTIMIZER_CODES[name, keras], keras, empty if m is None else m,
-                 empty if v is None else v, bounds, parts, lrs, t0)
+    return Steps(OPTIMIZER_CODES[name, keras], keras, _EMPTY if m is None else m,
+                 _EMPTY if v is None else v, bounds, parts, lrs, t0)
 
 
 def train_block(net, x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Tensor,
@@ -370,5 +374,3 @@ def train_block(net, x: Tensor, y: Tensor, batch: int, sse: Tensor, grad_sq: Ten
            [t + taken for t in steps.t0], OPTIMIZER_CONSTANTS, keep or [],
            _EMPTY if kept is None else kept, _EMPTY if kept_v is None else kept_v)
 
-
-_EMPTY = torch.empty(0, dtype=DTYPE)
