@@ -2,12 +2,12 @@
 
 A track is keyed by what determines its losses: the run's identity and its schedule of mid-run
 changes (`TrackKey`). It holds the per-epoch statistics (History), the replay snapshots, a
-*frame* at every epoch a block of training ended (what the page draws at that epoch: the kept
-seeds' weights, every seed's loss, the collapsed line), the trainer at its frontier, and the
-readings of the run computed at an epoch (`memo`: the diagnosis, the curvature). One producer at
-a time extends a track, under its lock; every reader (a session's `Run`, models/run/run.py)
-keeps its own epoch and reads the records up to it in place. A track never changes what it has
-recorded.
+*frame* at every epoch a block of training ended and at every snapshot epoch (what the page
+draws at that epoch: the kept seeds' weights, every seed's loss, the collapsed line), the
+trainer at its frontier, and the readings of the run computed at an epoch (`memo`: the
+diagnosis, the curvature). One producer at a time extends a track, under its lock; every reader
+(a session's `Run`, models/run/run.py) keeps its own epoch and reads the records up to it in
+place. A track never changes what it has recorded.
 """
 
 from __future__ import annotations
