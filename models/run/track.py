@@ -81,12 +81,10 @@ def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     return COHORTS.train(trainer, epochs)
 
 
-
 def train_alone(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """Trains `epochs` epochs in place, never with other tracks; returns (losses, gradient
     norms). What `train` did before cohorts: benchmarks/cohort.py compares the two."""
     return trainer.run(epochs)
-
 
 
 class Change(NamedTuple):
