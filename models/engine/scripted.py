@@ -2,7 +2,7 @@
 
 Why TorchScript: a script called from Python lets the interpreter lock go once for its whole
 run, where eager PyTorch lets it go and takes it back at every operation
-(models/engine/compiled.py). It is deprecated from torch 2.10 on, but the pinned torch has it,
+(models/engine/compiled.py). It is deprecated (the pinned torch 2.13 warns so), but it has it,
 and torch.compile neither runs a loop of 10,000 epochs without unrolling it nor runs without a
 C++ compiler on the server; tests/models/engine/test_compiled.py fails loudly without it.
 
