@@ -23,7 +23,8 @@ ELU, softplus) the two differ in the last bit, so an element's result depends on
 in its tensor. Only activations whose kernels give every element the same bits wherever it sits
 train in cohorts (EXACT_ACTIVATIONS; tests/models/engine/test_cohort.py checks each); the
 optimizers' fused kernels get each member's buffer as a tensor of its own (the parts of
-`compiled.optimizer_steps`). Networks of a diverged member keep training to the block's end, as they do alone.
+`compiled.optimizer_steps`). Networks of a diverged member keep training to the block's end, as
+they do alone.
 
 How: a group commit, per kind. A trainer asking for a block queues; if no pass of its kind is
 running it leads: it takes everyone queued, trains them in one pass (a lone one with

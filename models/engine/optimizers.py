@@ -1,5 +1,8 @@
 """Optimizers that update one flat parameter buffer in place, one fused kernel a step if possible.
 
+Training runs these updates inside its compiled loop (`compiled.Optim`, models/engine/compiled.py);
+`FlatOptimizer.step` is the same update from Python, the one tests/models/engine/test_compiled.py
+holds the compiled loop to, bit for bit, and the one test_exactness.py compares with torch.optim.
 Each follows torch.optim's update (tests compare them step for step), except Adam under Keras
 conventions, which places epsilon as Keras does (Kingma & Ba, 2015, sec. 2, "epsilon hat"):
     var -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps_hat),  eps_hat = 1e-7,
