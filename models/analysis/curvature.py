@@ -161,6 +161,12 @@ def warm_batched() -> None:
         raise
 
 
+def taken_together(network: Network) -> bool:
+    """Returns True when `hessians` takes this network's Hessians together (in one call, each
+    costing a tenth of one taken alone), False when it takes them one by one."""
+    return len(used_entries(network)) <= BATCH_LIMIT and _BATCHED.is_set()
+
+
 def hessians(network: Network, points: Points, weights: list[np.ndarray]) -> list[np.ndarray]:
     """Returns `hessian` at each of several networks' flat weights. Up to BATCH_LIMIT parameters
     (and once `warm_batched` has run) they are taken together, in one vectorised call
@@ -169,9 +175,9 @@ def hessians(network: Network, points: Points, weights: list[np.ndarray]) -> lis
     numbers of Hessian at a time. One by one, the question's network (31 parameters) took
     1.25-1.33 ms a Hessian, most of it the call's own overhead, and a run's chart reads 41 of
     them. Larger networks, where the arithmetic is most of it, one by one."""
-    used = used_entries(network)
-    if len(used) > BATCH_LIMIT or len(weights) < 2 or not _BATCHED.is_set():
+    if len(weights) < 2 or not taken_together(network):
         return [hessian(network, points, w) for w in weights]
+    used = used_entries(network)
     index = torch.as_tensor(used)
     jacobian = torch.func.jacrev
     batched = torch.func.vmap(jacobian(jacobian(_loss_of(network, points))))

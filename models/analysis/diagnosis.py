@@ -48,6 +48,7 @@ from models.analysis.theory import CONSTANT, effective_start, plateau_length, re
 from models.analysis.too_much import (
     JUMP,
     Curvature,
+    RunCurvature,
     jump,
     jump_words,
     local_minimum_words,
@@ -137,7 +138,7 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
              plateaus: list[Plateau], width: int, scale: float, units: Units | None = None,
              saddle_escape: float | None = None, search: Search | None = None,
              batch: int | None = None, n: int | None = None,
-             curvature: Curvature | None = None) -> Diagnosis | None:
+             curvature: Curvature | RunCurvature | None = None) -> Diagnosis | None:
     """Returns the diagnosis of a run from its per-epoch median loss and gradient norm, its
     floor, plateaus and `scale` (the variance of y: the floor's absolute tolerance), its hidden
     units (of the seed shown), the saddle theory's predicted escape epoch (where it applies), a
@@ -171,12 +172,13 @@ def diagnose(loss: np.ndarray, grad_norm: np.ndarray, diverged_at: int | None, f
     # In mini-batch a loss also rises when a batch pulls away from the others: no jump is
     # blamed on the step size there (batch 2 of 8, sgd 0.05: 8e-5 to 9e-3 at sharpness 0.7 of 2/lr)
     after = "" if jumped is None or not full_batch else jump_words(jumped, curvature.edge)
-    edge = curvature.edge
     off_floor = gap > floor_margin(floors.floor, scale)  # the plateau's mean may be on it
+    # the curvature last: reading it may take Hessians (models/analysis/too_much.py)
     if full_batch and off_floor and trend is not None and not trend.descending and \
-            (jumped or trend.noisy) and edge is not None and edge.ratio is not None and \
-            edge.ratio >= EDGE:
-        return Diagnosis(TOO_LARGE, too_large_words(TOO_LARGE, trend, edge, jumped))
+            (jumped or trend.noisy):
+        edge = curvature.edge
+        if edge is not None and edge.ratio is not None and edge.ratio >= EDGE:
+            return Diagnosis(TOO_LARGE, too_large_words(TOO_LARGE, trend, edge, jumped))
     if kind == ON_FLOOR:
         reached = "" if floors.exact else " It has reached a lower bound, so that is the floor."
         return Diagnosis(FLOOR, f"**{FLOOR}** {since}: the gap is {gap:.2e}. {floors.why}"

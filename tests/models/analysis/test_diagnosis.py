@@ -116,6 +116,20 @@ def test_a_saddle_before_the_theory_escape_and_still_descending_mid_run():
     assert question.label == DESCENT
 
 
+def test_the_curvature_is_read_only_where_the_diagnosis_says_it():
+    """Each curvature reading is a Hessian: a run descending (the question at 2,000 epochs) or
+    on its floor is diagnosed without one; flat ground above the floor (the saddle preset at
+    epoch 200) reads it, at the epoch shown."""
+    def readings(run):
+        return [key for key in run.track.memos if key[0] == "curvature"]
+
+    for epochs, label in ((2_000, DESCENT), (None, FLOOR)):
+        run, _, question = trained(PRESETS["question"].experiment, epochs)
+        assert question.label == label and readings(run) == []
+    run, _, saddle = trained(PRESETS["saddle"].experiment, 200)
+    assert saddle.label == SADDLE and ("curvature", 200) in readings(run)
+
+
 def test_a_diverging_run_is_diverged():
     """Plain SGD at lr 1 on x = -100..100 overflows: Diverged."""
     experiment = Experiment(points=Points((-100.0, 0.0, 100.0), (1.0, 0.0, 1.0)),

@@ -23,10 +23,45 @@ def test_a_reading_is_computed_once_per_run_and_snapshot_epoch(monkeypatch):
     run.advance(200)
     calls = []
     original = sharpness.read
-    monkeypatch.setattr(sharpness, "read", lambda r, s: calls.append(s.epoch) or original(r, s))
+    monkeypatch.setattr(sharpness, "read", lambda r, s, *h: calls.append(s.epoch) or
+                        original(r, s, *h))
     between = run.snapshots.kept[-2].epoch + 1  # shown as the snapshot before it
-    first, again = reading(run, between), reading(run, between - 1)
-    assert first is again and calls == [between - 1]
+    first = reading(run, between)
+    assert calls.count(between - 1) == 1
+    read = len(calls)
+    assert reading(run, between - 1) is first and len(calls) == read
+
+
+def test_a_reading_reads_the_charts_unread_snapshots_before_it_together(monkeypatch):
+    """Where Hessians go together, a reading not kept yet is read in one call of `hessians`
+    with the chart's snapshots before it that are not read yet (the curvature chart reads them
+    anyway); each is the reading taken alone. Before `warm_batched`, it is read alone."""
+    experiment = QUESTION.with_(epochs=2000)
+    run = Run(experiment, RunStore())
+    run.advance(2000)
+    calls: list[list[int]] = []
+    taken = sharpness.hessians
+    monkeypatch.setattr(sharpness, "hessians", lambda n, p, w: calls.append(len(w)) or
+                        taken(n, p, w))
+    monkeypatch.setattr(sharpness, "taken_together", lambda network: False)
+    alone = reading(run, 1000)
+    assert calls == [] and len([k for k in run.track.memos if k[0] == "curvature"]) == 1
+    monkeypatch.undo()
+    warm_batched()
+    run = Run(experiment, RunStore())
+    run.advance(2000)
+    monkeypatch.setattr(sharpness, "hessians", lambda n, p, w: calls.append(len(w)) or
+                        taken(n, p, w))
+    found = reading(run, 1000)
+    before = [e for e in chart_epochs(run) if e < found.epoch]
+    assert calls == [len(before) + 1] and len(before) > 5
+    assert {k[1] for k in run.track.memos if k[0] == "curvature"} == {*before, found.epoch}
+    assert found.epoch == alone.epoch and found.sharpness == pytest.approx(alone.sharpness,
+                                                                         rel=1e-10)
+    assert (found.hessian.flat, found.hessian.downhill) == \
+        (alone.hessian.flat, alone.hessian.downhill)
+    chart_readings(run, 1000)
+    assert len(calls) == 1  # the chart found them read
 
 
 def test_adam_sharpness_is_the_preconditioned_one_against_38_over_lr():
@@ -107,7 +142,7 @@ def test_a_charts_unread_snapshots_are_read_together_as_each_is_read_alone(monke
     assert len(calls) == 1 and calls[0] == len(together) > 10
     assert chart_readings(run, 2000) == together and len(calls) == 1  # read once, kept
     for found in together:
-        expected = reading(alone, found.epoch)
+        expected = sharpness.read(alone, alone.shown_at(found.epoch))  # alone: its own Hessian
         assert found.epoch == expected.epoch
         assert (found.sharpness is None) == (expected.sharpness is None)  # (Adam's epoch 0)
         if expected.sharpness is not None:
