@@ -1,11 +1,12 @@
 """The curvature of the training loss at given weights: its exact Hessian and eigenvalues.
 
 For one network (the seed the charts show) the full-batch MSE L(theta) = mean((f(x_i) - y_i)^2)
-is written again as a differentiable function of the engine's flat parameter vector (layout:
+is written again as a function of the engine's flat parameter vector (layout:
 models/engine/mlp.py, each layer a (fan_in + 1, fan_out) block [W^T; b]), and its Hessian is
-taken by autograd in float64 (`torch.autograd.functional.hessian`, vectorised; several snapshots'
-at once with `torch.func`, `hessians`). Its eigenvalues
-say what the ground looks like in every direction at once:
+taken in float64: by second-order jets where they fit (models/analysis/jets.py: the chain rule
+twice, in numpy, several snapshots at once), else by autograd (`torch.autograd.functional.hessian`,
+vectorised; several snapshots' at once with `torch.func`, `hessians`). Its eigenvalues say
+what the ground looks like in every direction at once:
 - a negative eigenvalue is a direction in which the loss curves down: a way off a saddle;
 - an eigenvalue within FLAT_TOLERANCE of zero is a flat direction: for a linear network at its
   floor all but two are (H = J^T (2/n X^T X) J with J = d(w_eff, b_eff)/d theta, of rank 2);
@@ -19,6 +20,7 @@ are not parameters of that network, and would each add a flat direction that is 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from models.analysis import jets
 from models.engine.activations import ACTIVATIONS
 from models.engine.mlp import DTYPE
 from models.experiment import Network, Points
@@ -90,6 +93,12 @@ class Spectrum:
 def used_entries(network: Network) -> np.ndarray:
     """Returns the indices into one network's flat theta of its parameters: all of them, or the
     weights only when the network has no biases (the engine ignores those entries)."""
+    return _used_entries(network).copy()  # a copy of the kept ones: the caller's to change
+
+
+@functools.lru_cache(maxsize=256)
+def _used_entries(network: Network) -> np.ndarray:
+    # kept for the next call: a curvature chart's draw asks ~15 times
     mask, offset = [], 0
     for fan_in, fan_out in network.layer_sizes():
         block = np.ones((fan_in + 1, fan_out), dtype=bool)
@@ -132,11 +141,29 @@ def _loss_of(network: Network, points: Points) -> Callable[[Tensor, Tensor], Ten
 
 def hessian(network: Network, points: Points, weights: np.ndarray) -> np.ndarray:
     """Returns the exact Hessian (P, P) of the full-batch MSE at one network's flat weights, over
-    its used entries (`used_entries`), symmetrised against rounding; weights are not changed."""
+    its used entries (`used_entries`), symmetrised against rounding; weights are not changed.
+    By jets where they fit (models/analysis/jets.py: 0.07 ms for the question's network), else
+    by autograd (`autograd_hessian`: 1.1 ms)."""
+    if jets.fits(network, points):
+        return _jet_hessians(network, points, [weights])[0]
+    return autograd_hessian(network, points, weights)
+
+
+def autograd_hessian(network: Network, points: Points, weights: np.ndarray) -> np.ndarray:
+    """Returns `hessian` taken by autograd (`torch.autograd.functional.hessian`, vectorised)."""
     theta = torch.as_tensor(np.asarray(weights, dtype=np.float64))
     loss = loss_function(network, points, theta)
     h = torch.autograd.functional.hessian(loss, theta[used_entries(network)], vectorize=True)
     return _symmetrised(h)
+
+
+def _jet_hessians(network: Network, points: Points, weights: list[np.ndarray]) -> np.ndarray:
+    """Returns `hessian` at each of the weights (B, P, P), by jets, taken together."""
+    found = jets.hessians(network, points, np.stack([np.asarray(w, dtype=np.float64)
+                                                     for w in weights]))
+    used = used_entries(network)
+    found = found[:, used][:, :, used]
+    return 0.5 * (found + found.transpose(0, 2, 1))
 
 
 def _symmetrised(h: Tensor) -> np.ndarray:
@@ -146,37 +173,44 @@ def _symmetrised(h: Tensor) -> np.ndarray:
 
 def warm_batched() -> None:
     """Loads what `torch.func` loads at its first use (~330 modules: 0.65-1.3 s) and from then
-    on lets `hessians` take Hessians together. Until a process has called it, `hessians` takes
-    them one by one, rather than make a student's run wait for that first use: deploy/serve.py
-    calls it before the server serves."""
+    on lets `hessians` take the Hessians of networks too large for jets together. Until a
+    process has called it, `hessians` takes those one by one, rather than make a student's run
+    wait for that first use: deploy/serve.py calls it before the server serves."""
     if _BATCHED.is_set():
         return
     network = Network(depth=1, width=2)
     weights = [np.zeros(network.parameter_count()), np.ones(network.parameter_count())]
     _BATCHED.set()
     try:
-        hessians(network, Points(xs=(0.0, 1.0), ys=(0.0, 1.0)), weights)
+        _vmapped_hessians(network, Points(xs=(0.0, 1.0), ys=(0.0, 1.0)), weights)
     except BaseException:
         _BATCHED.clear()  # one by one, as before
         raise
 
 
-def taken_together(network: Network) -> bool:
+def taken_together(network: Network, points: Points) -> bool:
     """Returns True when `hessians` takes this network's Hessians together (in one call, each
-    costing a tenth of one taken alone), False when it takes them one by one."""
-    return len(used_entries(network)) <= BATCH_LIMIT and _BATCHED.is_set()
+    costing a fraction of one taken alone), False when it takes them one by one."""
+    return jets.fits(network, points) or (len(used_entries(network)) <= BATCH_LIMIT
+                                          and _BATCHED.is_set())
 
 
 def hessians(network: Network, points: Points, weights: list[np.ndarray]) -> list[np.ndarray]:
-    """Returns `hessian` at each of several networks' flat weights. Up to BATCH_LIMIT parameters
-    (and once `warm_batched` has run) they are taken together, in one vectorised call
-    (`torch.func.vmap` of reverse-mode twice, `jacrev` of `jacrev`: 0.40 ms a Hessian of the
-    question's network in calls of ten, forward-over-reverse 0.74 ms), at most BATCH_ENTRIES
-    numbers of Hessian at a time. One by one, the question's network (31 parameters) took
-    1.25-1.33 ms a Hessian, most of it the call's own overhead, and a run's chart reads 41 of
-    them. Larger networks, where the arithmetic is most of it, one by one."""
-    if len(weights) < 2 or not taken_together(network):
-        return [hessian(network, points, w) for w in weights]
+    """Returns `hessian` at each of several networks' flat weights, taken together where they
+    can be: by jets where they fit (0.5 ms for 40 of the question's network), else up to
+    BATCH_LIMIT parameters (once `warm_batched` has run) in one vectorised call
+    (`torch.func.vmap` of reverse-mode twice, `jacrev` of `jacrev`: 3.7 ms for those 40),
+    at most BATCH_ENTRIES numbers of Hessian at a time; else one by one."""
+    if jets.fits(network, points):
+        return list(_jet_hessians(network, points, weights)) if weights else []
+    if len(weights) < 2 or len(used_entries(network)) > BATCH_LIMIT or not _BATCHED.is_set():
+        return [autograd_hessian(network, points, w) for w in weights]
+    return _vmapped_hessians(network, points, weights)
+
+
+def _vmapped_hessians(network: Network, points: Points, weights: list[np.ndarray]
+                      ) -> list[np.ndarray]:
+    """Returns `hessian` at each of the weights by autograd, in calls of `torch.func.vmap`."""
     used = used_entries(network)
     index = torch.as_tensor(used)
     jacobian = torch.func.jacrev

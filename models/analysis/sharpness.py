@@ -105,14 +105,25 @@ def reading(run: Run, epoch: int) -> Reading | None:
     """Returns the curvature of what a replay of `epoch` shows (run.shown_at), computed once per
     run and snapshot epoch through run.memo. Where Hessians go together (`taken_together`), one
     not read yet is read with the chart's unread snapshots up to it (`chart_epochs`), which the
-    curvature chart reads anyway: taken alone, the question's network's Hessian costs 1.5 ms,
-    ten times its share of a call that takes several."""
-    snapshot = run.shown_at(epoch)
-    if not run.memoized(MEMO_NAME, snapshot.epoch) and taken_together(run.experiment.network):
+    curvature chart reads anyway, in one call."""
+    return _reading(run, run.shown_at(epoch))
+
+
+def _reading(run: Run, snapshot: Snapshot) -> Reading | None:
+    """Returns `reading` of the snapshot a replay shows (`run.shown_at`)."""
+    if not run.memoized(MEMO_NAME, snapshot.epoch) and taken_together(run.experiment.network,
+                                                                 run.experiment.points):
         chosen = chart_epochs(run)
-        _read_together(run, [run.shown_at(s.epoch) for s in run.snapshots.kept
+        _read_together(run, [s for s in run.snapshots.kept
                              if s.epoch < snapshot.epoch and s.epoch in chosen] + [snapshot])
     return run.memo(MEMO_NAME, snapshot.epoch, lambda: read(run, snapshot))
+
+
+def _shown(run: Run, snapshot: Snapshot) -> Snapshot:
+    """Returns run.shown_at(snapshot.epoch) of a kept snapshot, without searching the kept
+    ones for it (the chart asks for ~40 of them at every draw): itself, or from the run's epoch
+    on the networks at that epoch."""
+    return snapshot if snapshot.epoch < run.epoch else run.frame
 
 
 def _read_together(run: Run, snapshots: list[Snapshot]) -> None:
@@ -178,7 +189,7 @@ def chart_readings(run: Run, until: int) -> list[Reading]:
     kept = [s for s in run.snapshots.kept if s.epoch <= until]
     kept = [s for i, s in enumerate(kept) if s.epoch in chosen or i == len(kept) - 1]
     # what `reading` reads for each, those not read yet all at once (read_many)
-    shown = [run.shown_at(s.epoch) for s in kept]
+    shown = [_shown(run, s) for s in kept]
     _read_together(run, shown)
-    found = [reading(run, s.epoch) for s in shown]
+    found = [_reading(run, s) for s in shown]
     return [r for r in found if r is not None]

@@ -43,7 +43,7 @@ def test_a_reading_reads_the_charts_unread_snapshots_before_it_together(monkeypa
     taken = sharpness.hessians
     monkeypatch.setattr(sharpness, "hessians", lambda n, p, w: calls.append(len(w)) or
                         taken(n, p, w))
-    monkeypatch.setattr(sharpness, "taken_together", lambda network: False)
+    monkeypatch.setattr(sharpness, "taken_together", lambda network, points: False)
     alone = reading(run, 1000)
     assert calls == [] and len([k for k in run.track.memos if k[0] == "curvature"]) == 1
     monkeypatch.undo()
