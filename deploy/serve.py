@@ -9,9 +9,10 @@ made its first student wait for them: 2.1 CPU-seconds, and the student's run at 
 were most of it (1.35 CPU-s: torch, plotly, sympy, the page's own modules); the rest was done
 once per process on first use: Streamlit's emoji table (a regular expression of every emoji,
 compiled to check the page icon), torch's symbolic-shape module, which autograd imports at its
-first gradient (the first curvature reading), `torch.func`'s machinery for the curvature chart's
-Hessians taken together (models/analysis/curvature.py, `warm_batched`: 0.65-1.3 s at its first
-use, so an unwarmed process takes them one by one), and Streamlit's check of how it was started, at
+first gradient (the first curvature reading of a network too large for jets), `torch.func`'s
+machinery for such networks' Hessians taken together (models/analysis/curvature.py,
+`warm_batched`: 0.65-1.3 s at its first use, so an unwarmed process takes them one by one), and
+Streamlit's check of how it was started, at
 the first element (`inspect.stack()`: the first student still took 1.15-1.32x the third's time
 for it, now 0.95-0.97x, two runs each). `warm` does all of it before the server listens,
 so the process answers its health check only once a student would find it ready:
@@ -72,7 +73,7 @@ def warm(app: Path = APP) -> None:
         caching.setLevel(level)
     from components.streamlit_internals import check_how_started, load_emoji_table
     from models.analysis import sharpness
-    from models.analysis.curvature import warm_batched
+    from models.analysis.curvature import autograd_hessian, warm_batched
     from models.experiment import QUESTION
     from models.run.run import Run
 
@@ -80,8 +81,10 @@ def warm(app: Path = APP) -> None:
     check_how_started()
     run = Run(QUESTION.with_(epochs=100))  # alone in a store of its own: no student reads it
     run.advance(100)
-    sharpness.read(run, run.shown_at(run.epoch))
-    warm_batched()  # torch.func's first use: then a chart's Hessians go together
+    sharpness.read(run, run.shown_at(run.epoch))  # by jets (models/analysis/jets.py)
+    # autograd's first gradient, as a network too large for jets takes its Hessian
+    autograd_hessian(QUESTION.network, QUESTION.points, run.shown_at(run.epoch).weights[0])
+    warm_batched()  # torch.func's first use: then such networks' Hessians go together
 
 
 def prepare() -> None:
