@@ -9,7 +9,9 @@ Why not autograd: for the question's network (31 parameters, 3 points) a Hessian
 dozens of small tensor operations that each let the interpreter lock go: with a class of
 threads asking for it, each of them hands the lock over. The jets are a few numpy operations on
 arrays of n x width x T x T numbers, a fraction of a millisecond for the question's network, for
-several networks at once (`JET_ENTRIES` bounds the arrays; larger networks go to autograd).
+several networks at once. They are used where they cost less than autograd (`fits`, JET_WORK);
+larger networks go to autograd (models/analysis/curvature.py), and JET_ENTRIES bounds the arrays
+of one call.
 Exact: the same derivatives as autograd's, up to rounding (tests/models/analysis/test_jets.py
 compares every activation, with and without biases, at several depths).
 
@@ -44,29 +46,29 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _tanh(z):
+def _tanh(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = np.tanh(z)
     return a, 1.0 - a * a, -2.0 * a * (1.0 - a * a)
 
 
-def _sigmoid_jets(z):
+def _sigmoid_jets(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = _sigmoid(z)
     return a, a * (1.0 - a), a * (1.0 - a) * (1.0 - 2.0 * a)
 
 
-def _gelu(z):
+def _gelu(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # numpy has no erf: torch's, as the engine's GELU uses it
     cdf = 0.5 * (1.0 + torch.erf(torch.from_numpy(z / np.sqrt(2.0))).numpy())
     pdf = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
     return z * cdf, cdf + z * pdf, pdf * (2.0 - z * z)
 
 
-def _elu(z):
+def _elu(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     e = np.expm1(np.minimum(z, 0.0))
     return np.where(z > 0, z, e), np.where(z > 0, 1.0, e + 1.0), np.where(z > 0, 0.0, e + 1.0)
 
 
-def _softplus(z):
+def _softplus(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s, over = _sigmoid(z), z > SOFTPLUS_THRESHOLD
     return (np.where(over, z, np.logaddexp(0.0, np.minimum(z, SOFTPLUS_THRESHOLD))),
             np.where(over, 1.0, s), np.where(over, 0.0, s * (1.0 - s)))
@@ -112,12 +114,12 @@ def hessians(network: Network, points: Points, thetas: np.ndarray) -> np.ndarray
                            for start in range(0, len(thetas), chunk)])
 
 
-def _through(jets: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Returns sum_k jets[b, i, k, ...] w[b, k, j] (b, i, j, ...): the layer's weights applied
+def _through(parts: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Returns sum_k parts[b, i, k, ...] w[b, k, j] (b, i, j, ...): the layer's weights applied
     to each unit's gradient or Hessian, as one matrix product per network and point (BLAS)."""
-    count, n, fan_in = jets.shape[:3]
-    rest = jets.shape[3:]
-    flat = jets.reshape(count, n, fan_in, -1).swapaxes(2, 3)  # (b, i, entries, k)
+    count, n, fan_in = parts.shape[:3]
+    rest = parts.shape[3:]
+    flat = parts.reshape(count, n, fan_in, -1).swapaxes(2, 3)  # (b, i, entries, k)
     return (flat @ w[:, None]).swapaxes(2, 3).reshape(count, n, w.shape[-1], *rest)
 
 
