@@ -154,6 +154,20 @@ def preconditioner(name: str, keras: bool, v: Tensor | None, steps: int,
     return _diagonal(v, first, 0, 1.0 - BETA1**steps, correction2, eps)
 
 
+def preconditioners(name: str, keras: bool, v: Tensor, steps: list[int]) -> Tensor:
+    """Returns `preconditioner` of each row of v (M, P): second moments after steps[i] steps
+    (each at least one), in one call, bitwise what `preconditioner` gives each row (the same
+    IEEE operations, with each row's bias corrections as a column)."""
+    if name == "rmsprop":
+        return preconditioner(name, keras, v.reshape(-1), 1).reshape(v.shape)
+    correction2 = [1.0 - BETA2**t for t in steps]
+    eps = [KERAS_ADAM_EPS / math.sqrt(c) if keras else TORCH_ADAM_EPS for c in correction2]
+    column = [torch.tensor(values, dtype=v.dtype)[:, None]
+              for values in ([1.0 - BETA1**t for t in steps], correction2, eps)]
+    scale, correction, epsilon = column
+    return scale * ((v / correction).sqrt() + epsilon)
+
+
 def _diagonal_of(v: Tensor, first: int, form: int, scale: float, correction: float,
                  eps: float) -> Tensor:
     """D from the second moments' first entries: Adam's scale (sqrt(v / correction) + eps)

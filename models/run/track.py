@@ -27,7 +27,7 @@ from models.engine.cohort import Cohorts
 from models.engine.trainer import Trainer, chunk_epochs
 from models.experiment import RunIdentity
 from models.run.history import History
-from models.run.snapshots import MAX_SEEDS_KEPT, Snapshot, Snapshots, take, take_kept
+from models.run.snapshots import MAX_SEEDS_KEPT, Snapshot, Snapshots, take, take_all_kept
 
 T = TypeVar("T")
 # A track's frames (the kept seeds' weights at every block end) are capped too: past it, the
@@ -228,9 +228,9 @@ class Track:
                 losses, grad_norms = compute(trainer, end - start)
                 if trainer.keep:
                     raise RuntimeError("a Compute must keep the networks at `trainer.keep`")
-                for kept in trainer.kept:
-                    frame = take_kept(trainer, kept, losses[kept.epoch - start - 1],
-                                      self.frame_seeds)
+                for frame in take_all_kept(trainer, trainer.kept,
+                                           [losses[k.epoch - start - 1] for k in trainer.kept],
+                                           self.frame_seeds):
                     self.snapshots.record(frame.of_seeds(MAX_SEEDS_KEPT))
                     self._add_frame(frame, at_frontier=False)
                 trainer.kept = []

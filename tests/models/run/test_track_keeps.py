@@ -1,6 +1,7 @@
 """A track trains a block in one call and keeps its networks at the snapshot epochs on the way
 (`Trainer.keep`); before, it trained a block to each snapshot epoch. Both ways record the same
-run: every statistic, snapshot and frame is bitwise the same. And a Compute that does not keep
+run: every statistic, snapshot and frame is bitwise the same (the block's snapshots taken
+together, `take_all_kept`; those at each block's end one by one, `take`). And a Compute that does not keep
 them is refused, rather than leave the replay without its snapshots."""
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ def recorded(run: Run) -> dict:
         network=Network(activation="tanh", width=6)),
     QUESTION.with_(epochs=400, optimizer="momentum", lr=1e-2).with_(
         network=Network(depth=3, width=4, init="torch")),
-], ids=["question", "rmsprop", "mini-batch-tanh", "deep-linear-torch"])
+    QUESTION.with_(epochs=600, lr=1e-3, seeds=3).with_(network=Network(init="torch")),
+    QUESTION.with_(epochs=600, optimizer="rmsprop", lr=1e-3).with_(
+        network=Network(init="torch")),
+], ids=["question", "rmsprop", "mini-batch-tanh", "deep-linear-torch", "adam-torch",
+        "rmsprop-torch"])
 def test_a_block_kept_on_its_way_records_what_blocks_to_each_snapshot_did(experiment):
     kept, stopped = Run(experiment, RunStore()), Run(experiment, RunStore())
     assert kept.trainer.net.theta.numel() <= KEEP_NUMBERS
