@@ -158,7 +158,7 @@ def preconditioners(name: str, keras: bool, v: Tensor, steps: list[int]) -> Tens
     """Returns `preconditioner` of each row of v (M, P): second moments after steps[i] steps
     (each at least one), in one call, bitwise what `preconditioner` gives each row (the same
     IEEE operations, with each row's bias corrections as a column)."""
-    if name == "rmsprop":
+    if name == "rmsprop":  # no bias correction: one call over all the rows, as one vector
         return preconditioner(name, keras, v.reshape(-1), 1).reshape(v.shape)
     correction2 = [1.0 - BETA2**t for t in steps]
     eps = [KERAS_ADAM_EPS / math.sqrt(c) if keras else TORCH_ADAM_EPS for c in correction2]
