@@ -155,9 +155,7 @@ def _hessians(network: Network, points: Points, thetas: np.ndarray) -> np.ndarra
             d2z[:, :, units, entries, :] += grad[:, :, :, None, :]
             d2z[:, :, units, :, entries] += np.moveaxis(grad, 2, 0)[:, None]
         offset += (fan_in + 1) * fan_out
-        if layer == len(sizes) - 1:
-            h, grad, hess = z, dz, d2z
-        elif network.activation == "linear":
+        if layer == len(sizes) - 1 or network.activation == "linear":
             h, grad, hess = z, dz, d2z
         else:
             h, first, second = derivatives(z)
