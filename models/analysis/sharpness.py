@@ -129,13 +129,11 @@ def _shown(run: Run, snapshot: Snapshot) -> Snapshot:
 def _read_together(run: Run, snapshots: list[Snapshot]) -> None:
     """Reads the snapshots not read yet, two or more of them in one call (`read_many`), and
     keeps each reading in run.memo."""
-    unread = list({s.epoch: s for s in snapshots if not run.memoized(MEMO_NAME, s.epoch)}
-                  .values())
+    unread = {s.epoch: s for s in snapshots if not run.memoized(MEMO_NAME, s.epoch)}
     if len(unread) < 2:
         return
-    computed = dict(zip((s.epoch for s in unread), read_many(run, unread), strict=True))
-    for s in unread:
-        run.memo(MEMO_NAME, s.epoch, lambda s=s: computed[s.epoch])
+    # once for every session: a class finishing one run together asks for the same ones at once
+    run.memo_many(MEMO_NAME, list(unread), lambda epochs: read_many(run, [unread[e] for e in epochs]))
 
 
 def reading_epoch(run: Run, settled: bool) -> int:

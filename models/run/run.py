@@ -99,6 +99,12 @@ class Run:
         nothing but the run up to `epoch`."""
         return self.track.memo(name, epoch, compute)
 
+    def memo_many(self, name: str, epochs: list[int],
+                  compute: Callable[[list[int]], list]) -> None:
+        """Keeps `memo(name, e, ...)` for each of `epochs`, those not kept yet computed together
+        once for every session (`compute(missing)` returns them in order)."""
+        self.track.memo_many(name, epochs, compute)
+
     def memoized(self, name: str, epoch: int) -> bool:
         """Returns True when `memo(name, epoch, ...)` would answer without computing."""
         return self.track.memoized(name, epoch)

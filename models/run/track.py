@@ -56,6 +56,16 @@ MAX_MEMO = 512
 _computing = threading.local()  # .depth: how many readings this thread is computing now
 _MISSING = object()
 
+
+def _computed(compute: Callable[[], T]) -> T:
+    """Returns compute(), counted as a reading this thread is computing (see Track.memo)."""
+    _computing.depth = getattr(_computing, "depth", 0) + 1
+    try:
+        return compute()
+    finally:
+        _computing.depth -= 1
+
+
 # (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. It
 # keeps the networks at the trainer's `keep` epochs on the way (`kept`), as `Trainer.run` and
 # cohorts do. Tests pass their own (to move time on without training); the page trains.
@@ -338,22 +348,63 @@ class Track:
         self._finish(key, pending, value=value)
         return value
 
+    def memo_many(self, name: str, epochs: list[int],
+                  compute: Callable[[list[int]], list]) -> None:
+        """Keeps the readings `name` at `epochs`, those not kept yet computed together:
+        `compute(missing)` returns them in the order asked. As `memo`, each is computed once for
+        all readers: a reader claims those nobody is computing and computes them in one call,
+        then waits for those another reader claimed. (Each checking what was kept and computing
+        the rest, a class of 15 finishing one run together took the same 40 Hessians 15 times,
+        8-24 ms a session where one reader's 15 would do.) A reader computing a reading already
+        computes what it lacks on its own; if another reader fails, `memo` computes it later."""
+        if getattr(_computing, "depth", 0):
+            mine = [e for e in dict.fromkeys(epochs) if (name, e) not in self.memos]
+            theirs: list[Future] = []
+            claimed: dict[int, Future] = {}
+        else:
+            with self._memo_lock:
+                mine, theirs, claimed = [], [], {}
+                for epoch in dict.fromkeys(epochs):
+                    key = (name, epoch)
+                    if key in self.memos:
+                        continue
+                    pending = self._computing.get(key)
+                    if pending is None:
+                        claimed[epoch] = self._computing[key] = Future()
+                        mine.append(epoch)
+                    else:
+                        theirs.append(pending)
+        if mine:
+            try:
+                values = _computed(lambda: compute(mine))
+            except BaseException as error:
+                for epoch, pending in claimed.items():
+                    self._finish((name, epoch), pending, error=error)
+                raise
+            for epoch, value in zip(mine, values, strict=True):
+                self._keep((name, epoch), value)
+                if epoch in claimed:
+                    self._finish((name, epoch), claimed[epoch], value=value)
+        for pending in theirs:
+            with contextlib.suppress(BaseException):  # its failure: `memo` computes it alone
+                pending.result()
+
     def memoized(self, name: str, epoch: int) -> bool:
         """Returns True when the reading `name` at `epoch` is kept (a `memo` of it computes
         nothing)."""
         return (name, epoch) in self.memos
 
     def _compute(self, key: tuple[str, int], compute: Callable[[], T]) -> T:
-        """Computes a reading on this thread and keeps it, the least recently read going."""
-        _computing.depth = getattr(_computing, "depth", 0) + 1
-        try:
-            value = compute()
-        finally:
-            _computing.depth -= 1
+        """Computes a reading on this thread and keeps it."""
+        value = _computed(compute)
+        self._keep(key, value)
+        return value
+
+    def _keep(self, key: tuple[str, int], value: object) -> None:
+        """Keeps a reading, the least recently read going past MAX_MEMO."""
         self.memos[key] = value
         while len(self.memos) > MAX_MEMO:
             self.memos.popitem(last=False)
-        return value
 
     def _finish(self, key: tuple[str, int], pending: Future, value: object = None,
                 error: BaseException | None = None) -> None:

@@ -1,6 +1,9 @@
 """A run's curvature readings: at the snapshot shown, computed once per run and epoch, with the
 sharpness the optimizer of that epoch must respect."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -62,6 +65,36 @@ def test_a_reading_reads_the_charts_unread_snapshots_before_it_together(monkeypa
         (alone.hessian.flat, alone.hessian.downhill)
     chart_readings(run, 1000)
     assert len(calls) == 1  # the chart found them read
+
+
+def test_a_class_finishing_one_run_together_reads_each_snapshot_once(monkeypatch):
+    """Sessions on one run (one track) that ask for the finished run's curvature at the same
+    moment read each snapshot once between them, and each gets the same readings."""
+    warm_batched()
+    experiment, store = QUESTION.with_(epochs=2000), RunStore()
+    runs = [Run(experiment, store) for _ in range(12)]
+    for run in runs:
+        run.advance(2000)
+    assert len({id(run.track) for run in runs}) == 1
+    read_epochs: list[int] = []
+    taken, gate = sharpness.read_many, threading.Barrier(len(runs))
+
+    def counted(run, snapshots):
+        read_epochs.extend(s.epoch for s in snapshots)
+        return taken(run, snapshots)
+
+    monkeypatch.setattr(sharpness, "read_many", counted)
+
+    def session(run):
+        gate.wait()
+        return reading(run, 2000), chart_readings(run, 2000)
+
+    with ThreadPoolExecutor(len(runs)) as pool:
+        results = list(pool.map(session, runs))
+    assert len(read_epochs) == len(set(read_epochs)) > 5
+    first, chart = results[0]
+    assert all(found is first and [r.epoch for r in readings] == [r.epoch for r in chart]
+               for found, readings in results)
 
 
 def test_adam_sharpness_is_the_preconditioned_one_against_38_over_lr():

@@ -96,3 +96,61 @@ def test_a_reading_is_kept_for_the_next_reader(readers):
     track, calls = _track(), []
     _at_once(readers, lambda i: track.memo("x", 1, lambda: calls.append(1) or len(calls)))
     assert track.memo("x", 1, lambda: 99) == 1 and len(calls) == 1
+
+
+def test_readers_asking_for_many_readings_together_compute_each_once():
+    """memo_many: readers asking at once for overlapping sets of epochs compute every reading
+    once, each reader's claimed ones in one call, and find all of theirs kept afterwards."""
+    track, calls, lock = _track(), [], threading.Lock()
+
+    def compute(epochs: list[int]) -> list[str]:
+        with lock:
+            calls.append(list(epochs))
+        time.sleep(0.05)
+        return [f"reading {e}" for e in epochs]
+
+    asked = [[1, 2, 3], [2, 3, 4], [4, 5], [1, 5, 6]] * 4
+    _at_once(len(asked), lambda i: track.memo_many("curvature", asked[i], compute))
+    computed = [e for call in calls for e in call]
+    assert sorted(computed) == [1, 2, 3, 4, 5, 6]
+    for epoch in range(1, 7):
+        assert track.memoized("curvature", epoch)
+        assert track.memo("curvature", epoch, lambda: "again") == f"reading {epoch}"
+
+
+def test_when_the_reader_computing_many_fails_the_others_go_on_and_memo_computes_them():
+    track, started = _track(), threading.Event()
+
+    def failing(epochs: list[int]) -> list[str]:
+        started.set()
+        time.sleep(0.05)
+        raise RuntimeError("its script was stopped")
+
+    def read(i: int) -> str:
+        if i == 0:
+            try:
+                track.memo_many("curvature", [7, 8], failing)
+            except RuntimeError as error:
+                return str(error)
+            return "no error"
+        started.wait(timeout=5)
+        track.memo_many("curvature", [7, 8], lambda epochs: ["never"] * len(epochs))
+        return "waited"
+
+    # (a reader arriving after the failure finds nothing claimed and computes them itself)
+    assert _at_once(3, read) == ["its script was stopped", "waited", "waited"]
+    assert track.memo("curvature", 7, lambda: "alone") in ("alone", "never")
+    assert track.memo("curvature", 8, lambda: "alone") == track.memo("curvature", 7, str)
+
+
+def test_a_reading_that_reads_many_computes_those_it_lacks_on_its_own():
+    """A reader computing a reading (memo) that asks for many computes the missing ones itself,
+    as memo's nested readings do, and keeps them."""
+    track = _track()
+
+    def outer() -> str:
+        track.memo_many("curvature", [1, 2], lambda epochs: [f"r{e}" for e in epochs])
+        return "outer"
+
+    assert track.memo("frame", 0, outer) == "outer"
+    assert track.memo("curvature", 2, lambda: "again") == "r2"
