@@ -206,20 +206,27 @@ def _reset() -> None:
     st.session_state[S.RUN] = None
 
 
-def render_buttons(ready: bool) -> None:
-    """Draws the player's buttons; `ready` is False while the points table has an error."""
-    playing = st.session_state.get(S.PLAYING, False)
+def render_buttons(ready: bool) -> Callable[[], None]:
+    """Draws the player's buttons; `ready` is False while the points table has an error.
+    Returns what draws the Play/Pause button again in its place, saying what it does now (once
+    its key is forgotten for this run: streamlit_internals.forget_widgets)."""
     with st.container(horizontal=True):
-        st.button("Pause" if playing else "Play", key="play", on_click=_set_playing,
-                  args=(not playing,),
-                  type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
-                  disabled=not ready, shortcut="Space",
-                  help="Play or pause (Space)")
+        place = st.empty()
+
+        def play_button() -> None:
+            playing = st.session_state.get(S.PLAYING, False)
+            place.button("Pause" if playing else "Play", key="play", on_click=_set_playing,
+                         args=(not playing,), type="primary",
+                         icon=":material/pause:" if playing else ":material/play_arrow:",
+                         disabled=not ready, shortcut="Space", help="Play or pause (Space)")
+
+        play_button()
         st.button("Step", key="step", on_click=_step, icon=":material/skip_next:",
                   disabled=not ready, shortcut="S", help="Train one epoch (S)")
         st.button("Reset", key="reset", on_click=_reset, icon=":material/replay:",
                   shortcut="Backspace", help="Start again from the initial weights (Backspace)")
         _PLAY_CLICK_GUARD(key="play_click_guard", height=0)
+    return play_button
 
 
 def current_run(experiment: Experiment, ready: bool = True) -> Run:
@@ -339,10 +346,12 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
     return True
 
 
-def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock()) -> None:
+def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock(),
+         finish: Callable[[], bool] = lambda: False) -> None:
     """Draws the run, then trains and redraws it at its speed until it finishes, pauses or a
-    rerun stops it. A session no browser shows (AppTest, the agent API) has nobody to pace
-    for: it plays as fast as it trains."""
+    rerun stops it; at the end `finish()` draws what a finished run shows besides (Play, not
+    Pause), or returns False for a rerun of the live part to draw it. A session no browser
+    shows (AppTest, the agent API) has nobody to pace for: it plays as fast as it trains."""
     remember(run)
     draw(run)
     if not ready:
@@ -356,5 +365,8 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Cloc
     if not play_loop(run, draw, rate, clock):
         return  # the rerun waiting (a button's) says what comes next
     st.session_state[S.PLAYING] = False
-    # Redraw the buttons (Play again, not Pause): the live part only, when it alone is running.
-    st.rerun(scope="fragment" if fragment_rerun() else "app")
+    # Play again, not Pause, and a finished run's replay: drawn in their places by this run (a
+    # rerun of the live part, for them alone, re-sent its every element and chart: ~90
+    # messages and ~250 KB a student, all of a class at the same moment), or by a rerun.
+    if not finish():
+        st.rerun(scope="fragment" if fragment_rerun() else "app")

@@ -18,12 +18,16 @@ from models.run.run import Run
 from models.run.snapshots import Snapshot
 
 
-def render_replay(run: Run) -> Snapshot | None:
-    """Draws the Replay epoch slider while the run is paused or over; returns the snapshot to
-    show instead of the latest networks, or None to show the latest."""
+def render_replay(run: Run, place=None) -> Snapshot | None:
+    """Draws the Replay epoch slider while the run is paused or over, in `place` (an st.empty)
+    or here; returns the snapshot to show instead of the latest networks, or None to show the
+    latest."""
     if run.epoch == 0 or st.session_state.get(S.PLAYING) or \
             st.session_state.get(S.WAITING_FOR_PAGE):
         return None
+    if place is not None:
+        with place.container():
+            return render_replay(run)
     if st.session_state.get(S.REPLAY_OF) != (run.serial, run.epoch):
         # the run stopped somewhere new: the slider starts at its latest epoch
         st.session_state[S.REPLAY] = run.epoch

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.live.compare import render_clear_button
+from components.live.compare import remember, render_clear_button
 from components.live.player import current_run, play, render_buttons
 from components.live.view import LiveView
 from components.panel.lecture_tools import render_exports
+from components.streamlit_internals import forget_widgets
 from models.analysis.floors import Floors
 from models.experiment import Experiment
 
@@ -23,9 +24,21 @@ def render_live(experiment: Experiment, floors: Floors, ready: bool) -> None:
     """Draws the buttons, the run's exports and the live view, then plays the run; `ready` is
     False while the points table has an error."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        render_buttons(ready)
+        play_button = render_buttons(ready)
         render_clear_button()
     run = current_run(experiment, ready)
     render_exports(run, floors.floor)
     view = LiveView(run, floors, ready)
-    play(run, ready, view.draw)
+
+    def finish() -> bool:
+        # What a rerun of this part would show of the finished run besides what is drawn:
+        # Play, and the Replay slider. (The run is kept to compare with the next one, whose
+        # page shows it and the Clear button.)
+        if not forget_widgets("play"):
+            return False
+        remember(run)
+        play_button()
+        view.show_replay(run)
+        return True
+
+    play(run, ready, view.draw, finish=finish)

@@ -86,7 +86,9 @@ class LiveView:
     def __init__(self, run: Run, floors: Floors, ready: bool):
         self.floors, self.ready = floors, ready
         self.status = Slot()
-        self.replayed = render_replay(run)  # None, or the snapshot a paused run is scrubbed to
+        self.replay_place = st.empty()  # filled at once, or when the run finishes (show_replay)
+        # None, or the snapshot a paused run is scrubbed to
+        self.replayed = render_replay(run, self.replay_place)
         self.story = Slot()
         self.bus = UpdateBus()  # the charts' changes of each redraw travel in it together
         self.announced = Slot(self.bus)  # what the page's live region last said
@@ -131,6 +133,11 @@ class LiveView:
             self.saxe = Slot()
         self.units = None if self.linear else UnitsView(run, self.bus)
         self.curvature = CurvatureView(run, self.bus)
+
+    def show_replay(self, run: Run) -> None:
+        """Draws the Replay epoch slider of a run that finished while this view played it (at
+        its latest epoch: what the view shows already)."""
+        render_replay(run, self.replay_place)
 
     def draw(self, run: Run) -> None:
         """Shows the run as it is now (or at the replayed epoch) and sends what changed."""

@@ -12,7 +12,8 @@ import: it degrades to the behaviour named beside it and logs one warning (`_war
   page's stylesheet mends);
 - `session`: this session's client, its send queue and its queue before that, and the run's
   context (a fragment's run, a rerun waiting);
-- `widgets`: the guard on the widget states a websocket sends;
+- `widgets`: the guard on the widget states a websocket sends, and a keyed widget drawn again
+  in the same run (a finished run's Play button, without rerunning the live part);
 - `process`: what changes Streamlit for every session of the process (messages handed to the
   event loop in batches, the config read without its lock) and what warms it (the emoji table,
   the check of how the server was started).
@@ -93,6 +94,7 @@ from components.streamlit_internals.widgets import (  # noqa: E402
     SENT,
     _unreadable,
     _user_key,
+    forget_widgets,
     guard_widget_states,
 )
 
@@ -119,6 +121,7 @@ __all__ = [  # what the page, deploy/serve.py and the tests use
     "browser_connected",
     "check_how_started",
     "coalesce_loop_calls",
+    "forget_widgets",
     "fragment_rerun",
     "guard_widget_states",
     "load_emoji_table",

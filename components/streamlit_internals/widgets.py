@@ -1,4 +1,4 @@
-"""The guard on widget values from the websocket.
+"""The guard on widget values from the websocket, and a widget drawn twice in one run.
 
 Every incoming widget state passes through `SessionState.set_widgets_from_proto`; Streamlit
 reads it with the widget's deserializer (`WStates`, `WidgetMetadata`) and, on the widget's next
@@ -128,3 +128,32 @@ def guard_widget_states() -> None:
         _set_widgets_guarded(original, self, widget_states)
 
     _install(SessionState, "set_widgets_from_proto", "plateau_guard", guarded)
+
+
+def forget_widgets(*keys: str) -> bool:
+    """Lets the widgets with these user keys be drawn again in this script run, in the places
+    they were drawn (an st.empty each), as they would be drawn by a rerun; returns False,
+    doing nothing, where that cannot be done.
+
+    Streamlit 1.67 refuses a key twice in one run: it registers each keyed widget's user key
+    and id (`$$ID-<hash>-<user key>`) in the run's `widget_user_keys_this_run` and
+    `widget_ids_this_run`, ThreadSafeSets, here emptied of those keys under their own lock.
+    The next draw registers them again, with the arguments its callback gets (the state's
+    widget metadata is replaced, as between runs)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
+    try:
+        shared = ctx.shared
+        registries = [(shared.widget_user_keys_this_run, lambda key: key in keys),
+                      (shared.widget_ids_this_run, lambda i: _user_key(i) in keys)]
+        for registry, forgotten in registries:
+            with registry._lock:
+                registry._data.difference_update({v for v in registry._data if forgotten(v)})
+    except AttributeError as missing:  # no redraw: the caller reruns instead
+        _warn_once("ScriptRunContext.shared's widget_user_keys_this_run and "
+                   "widget_ids_this_run (ThreadSafeSet: _lock, _data)", missing)
+        return False
+    return True

@@ -296,3 +296,41 @@ def test_a_failing_callback_is_reported_and_the_batch_goes_on_and_a_closed_loop_
         thread.join(10)
         loop.close()
     AppSession._call_soon_on_event_loop(session, lambda: 1 / 0)  # dropped, as Streamlit does
+
+
+def _drawn_twice_script() -> None:
+    import pytest
+    import streamlit as st
+
+    from components.streamlit_internals import forget_widgets
+
+    place = st.empty()
+    place.button("Pause", key="play")
+    with pytest.raises(Exception, match="play"):  # the pinned Streamlit refuses a key twice
+        st.button("again", key="play")
+    st.session_state["forgot"] = forget_widgets("play")
+    place.button("Play", key="play")
+
+
+def test_a_forgotten_widget_is_drawn_again_in_its_place_in_the_same_run():
+    """Streamlit refuses a key twice in one run; once `forget_widgets` has forgotten it (from
+    the run's user keys and keyed ids), the widget is drawn again in its place: one button,
+    saying the latest."""
+    at = AppTest.from_function(_drawn_twice_script).run()
+    assert not at.exception and at.session_state["forgot"] is True
+    assert [b.label for b in at.button] == ["Play"] and at.button(key="play").label == "Play"
+
+
+def test_without_the_run_registries_forget_widgets_warns_once_and_the_run_reruns(monkeypatch,
+                                                                                 caplog):
+    """A Streamlit whose run context keeps its widget registries elsewhere: forget_widgets does
+    nothing and says so once; the player's finish then reruns the live part, as before."""
+    from streamlit.runtime import scriptrunner
+
+    context = type("Context", (), {"shared": object()})()
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda suppress_warning=False: context)
+    monkeypatch.setattr(internals, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger=internals.__name__):
+        assert internals.forget_widgets("play") is False
+        assert internals.forget_widgets("play") is False
+    assert len(caplog.records) == 1 and "widget_ids_this_run" in caplog.records[0].getMessage()

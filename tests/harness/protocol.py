@@ -278,6 +278,12 @@ class PageClient:
             return any(started > mark and status in (FINISHED, FRAGMENT_FINISHED)
                        for started, status in self._finishes)
 
+    def finishes_after(self, mark: int) -> list[int]:
+        """Returns the ScriptFinishedStatus of each script run (or fragment's run) that started
+        after `mark` and has finished, in order: a run stopped for a rerun says so."""
+        with self._changed:
+            return [status for started, status in self._finishes if started > mark]
+
     def wait_until(self, predicate: Callable[[PageClient], bool], timeout: float | None = None,
                    what: str = "condition") -> None:
         """Returns once `predicate(self)` holds (checked after every message received)."""
