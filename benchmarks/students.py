@@ -64,7 +64,8 @@ class StudentPage(PageClient):
 async def run_protocol_student(base: str, query: str, timeout: float, finished: str,
                                start: asyncio.Event, http: Executor) -> Student:
     """Returns one protocol student's outcome: opens `?query`, presses Play once the page has
-    drawn it, and waits for `finished` and the run after it (which redraws the buttons).
+    drawn it, and waits for `finished` and the end of the run that showed it (which draws Play
+    again; until the ninth round of issue 21, a rerun of the live part after it did).
 
     Every student of a class is a task on one event loop, because the students must not take
     the cores they measure: 100 students reading a recorded default-paced page replayed at 16
@@ -97,7 +98,7 @@ async def run_protocol_student(base: str, query: str, timeout: float, finished: 
                                                fragment_id=play.fragment_id)
             await socket.send(message.SerializeToString())
             await read_until(lambda: page.status().startswith(("Finished", "Diverged")), finished)
-            # The first end shown (more may have arrived since: the rerun after it shows it again).
+            # The first end shown (more may have arrived since, had a rerun shown it again).
             done, shown = next((when, text) for when, text in page.statuses
                                if text.startswith(("Finished", "Diverged")))
             if shown != finished:
@@ -105,7 +106,7 @@ async def run_protocol_student(base: str, query: str, timeout: float, finished: 
             student.seconds = done - opened
             frames = sum(pressed < when <= done for when, _ in page.statuses)
             student.fps = frames / (done - pressed)
-            await read_until(lambda: page.run_finished(mark), "the run after the finish")
+            await read_until(lambda: page.run_finished(mark), "the end of the Play run")
             student.loss = page.metrics().get("Loss")
             student.errors += [f"exception shown: {e.type}: {e.message[:200]}"
                                for e in page.exceptions()]
