@@ -366,7 +366,7 @@ def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Cloc
         return  # the rerun waiting (a button's) says what comes next
     st.session_state[S.PLAYING] = False
     # Play again, not Pause, and a finished run's replay: drawn in their places by this run (a
-    # rerun of the live part, for them alone, re-sent its every element and chart: ~90
-    # messages and ~250 KB a student, all of a class at the same moment), or by a rerun.
+    # rerun of the live part, for them alone, re-sent its every element and chart: ~85
+    # messages and 170-240 KB a student, all of a class at the same moment), or by a rerun.
     if not finish():
         st.rerun(scope="fragment" if fragment_rerun() else "app")
