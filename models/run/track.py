@@ -5,20 +5,18 @@ changes (`TrackKey`). It holds the per-epoch statistics (History), the replay sn
 *frame* at every epoch a block of training ended and at every snapshot epoch (what the page
 draws at that epoch: the kept seeds' weights, every seed's loss, the collapsed line), the
 trainer at its frontier, and the readings of the run computed at an epoch (`memo`: the
-diagnosis, the curvature). One producer at a time extends a track, under its lock; every reader
-(a session's `Run`, models/run/run.py) keeps its own epoch and reads the records up to it in
-place. A track never changes what it has recorded.
+diagnosis, the curvature; models/run/readings.py). One producer at a time extends a track,
+under its lock; every reader (a session's `Run`, models/run/run.py) keeps its own epoch and
+reads the records up to it in place. A track never changes what it has recorded.
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -27,6 +25,7 @@ from models.engine.cohort import Cohorts
 from models.engine.trainer import Trainer, chunk_epochs
 from models.experiment import RunIdentity
 from models.run.history import History
+from models.run.readings import Readings
 from models.run.snapshots import MAX_SEEDS_KEPT, Snapshot, Snapshots, take, take_all_kept
 
 T = TypeVar("T")
@@ -48,24 +47,6 @@ OBJECT_BYTES = 1_000
 # and the diagnosis read the median seed, which may be any of them), else the first
 # MAX_SEEDS_KEPT, which the fit chart draws.
 ALL_SEEDS_FRAME = 32_768
-# Readings kept per track, the least recently read going first. What a redraw shows (the charts'
-# JSON, up to ~60 KB a frame) is most of it, and a class reads only the epochs it is near: 4,096
-# of them could hold a quarter of a gigabyte per track outside the store's budget. The run's
-# own readings read at every redraw (the curvature chart's, chart_epochs) stay in, being read.
-MAX_MEMO = 512
-_computing = threading.local()  # .depth: how many readings this thread is computing now
-_MISSING = object()
-
-
-def _computed(compute: Callable[[], T]) -> T:
-    """Returns compute(), counted as a reading this thread is computing (see Track.memo)."""
-    _computing.depth = getattr(_computing, "depth", 0) + 1
-    try:
-        return compute()
-    finally:
-        _computing.depth -= 1
-
-
 # (trainer, epochs) -> (losses, gradient norms), each (epochs_done, K): how a track trains. It
 # keeps the networks at the trainer's `keep` epochs on the way (`kept`), as `Trainer.run` and
 # cohorts do. Tests pass their own (to move time on without training); the page trains.
@@ -153,9 +134,7 @@ class Track:
         self.state_bytes = 0
         self.state_every = STATE_EVERY * chunk_epochs(key.identity)
         self.trajectory: list[LinePoint] = []
-        self.memos: OrderedDict[tuple[str, int], object] = OrderedDict()
-        self._computing: dict[tuple[str, int], Future] = {}  # readings being computed, by key
-        self._memo_lock = threading.Lock()
+        self.readings = Readings()  # the diagnosis, the curvature, what a redraw shows
         self._add_frame(first)
 
     @classmethod
@@ -311,109 +290,24 @@ class Track:
         return None if trained is None else trained[0].snapshot()
 
     def memo(self, name: str, epoch: int, compute: Callable[[], T]) -> T:
-        """Returns `compute()` for this track at `epoch`, computed once for all its readers: a
-        reader that finds it being computed waits for it. (Without the wait, 50 sessions on a
-        fresh run in one process made 291 computations of 150 frames, one of them 19 times.) A
-        reader that is computing a reading itself computes a nested one on its own rather than
-        wait, so no two readers wait on each other; if the computing reader fails (its script
-        stopped), the waiting ones compute it themselves."""
-        key = (name, epoch)
-        try:
-            value = self.memos[key]
-        except KeyError:
-            pass
-        else:
-            with contextlib.suppress(KeyError):  # another session's reading just dropped it
-                self.memos.move_to_end(key)
-            return value  # type: ignore[return-value]
-        if getattr(_computing, "depth", 0):  # computing a reading already: this one alone
-            return self._compute(key, compute)
-        with self._memo_lock:
-            value, pending = self.memos.get(key, _MISSING), self._computing.get(key)
-            mine = value is _MISSING and pending is None
-            if mine:
-                pending = self._computing[key] = Future()
-        if value is not _MISSING:
-            return value  # type: ignore[return-value]
-        if not mine:
-            try:
-                return pending.result()
-            except BaseException:  # noqa: BLE001 (the computing reader's failure is not ours)
-                return self._compute(key, compute)
-        try:
-            value = self._compute(key, compute)
-        except BaseException as error:
-            self._finish(key, pending, error=error)
-            raise
-        self._finish(key, pending, value=value)
-        return value
+        """Returns `compute()` for this track at `epoch`, computed once for all its readers
+        (Readings.memo)."""
+        return self.readings.memo(name, epoch, compute)
 
     def memo_many(self, name: str, epochs: list[int],
                   compute: Callable[[list[int]], list]) -> None:
-        """Keeps the readings `name` at `epochs`, those not kept yet computed together:
-        `compute(missing)` returns them in the order asked. As `memo`, each is computed once for
-        all readers: a reader claims those nobody is computing and computes them in one call,
-        then waits for those another reader claimed. (Each checking what was kept and computing
-        the rest, a class of 15 finishing one run together took the same 40 Hessians 15 times,
-        8-24 ms a session where one reader's 15 would do.) A reader computing a reading already
-        computes what it lacks on its own; if another reader fails, `memo` computes it later."""
-        if getattr(_computing, "depth", 0):
-            mine = [e for e in dict.fromkeys(epochs) if (name, e) not in self.memos]
-            theirs: list[Future] = []
-            claimed: dict[int, Future] = {}
-        else:
-            with self._memo_lock:
-                mine, theirs, claimed = [], [], {}
-                for epoch in dict.fromkeys(epochs):
-                    key = (name, epoch)
-                    if key in self.memos:
-                        continue
-                    pending = self._computing.get(key)
-                    if pending is None:
-                        claimed[epoch] = self._computing[key] = Future()
-                        mine.append(epoch)
-                    else:
-                        theirs.append(pending)
-        if mine:
-            try:
-                values = _computed(lambda: compute(mine))
-            except BaseException as error:
-                for epoch, pending in claimed.items():
-                    self._finish((name, epoch), pending, error=error)
-                raise
-            for epoch, value in zip(mine, values, strict=True):
-                self._keep((name, epoch), value)
-                if epoch in claimed:
-                    self._finish((name, epoch), claimed[epoch], value=value)
-        for pending in theirs:
-            with contextlib.suppress(BaseException):  # its failure: `memo` computes it alone
-                pending.result()
+        """Keeps the readings `name` at `epochs`, those not kept yet computed together once for
+        all readers (Readings.memo_many)."""
+        self.readings.memo_many(name, epochs, compute)
 
     def memoized(self, name: str, epoch: int) -> bool:
-        """Returns True when the reading `name` at `epoch` is kept (a `memo` of it computes
-        nothing)."""
-        return (name, epoch) in self.memos
+        """Returns True when the reading `name` at `epoch` is kept."""
+        return self.readings.memoized(name, epoch)
 
-    def _compute(self, key: tuple[str, int], compute: Callable[[], T]) -> T:
-        """Computes a reading on this thread and keeps it."""
-        value = _computed(compute)
-        self._keep(key, value)
-        return value
-
-    def _keep(self, key: tuple[str, int], value: object) -> None:
-        """Keeps a reading, the least recently read going past MAX_MEMO."""
-        self.memos[key] = value
-        while len(self.memos) > MAX_MEMO:
-            self.memos.popitem(last=False)
-
-    def _finish(self, key: tuple[str, int], pending: Future, value: object = None,
-                error: BaseException | None = None) -> None:
-        with self._memo_lock:
-            self._computing.pop(key, None)
-        if error is None:
-            pending.set_result(value)
-        else:
-            pending.set_exception(error)
+    @property
+    def memos(self) -> OrderedDict[tuple[str, int], object]:
+        """The readings kept, the least recently read first."""
+        return self.readings.memos
 
     @property
     def nbytes(self) -> int:

@@ -256,9 +256,9 @@ def test_schedule_trajectory_and_key_name_their_parts():
 def test_a_tracks_readings_keep_the_recently_read_and_drop_the_least_recently_read(monkeypatch):
     """Past MAX_MEMO readings, the one read least recently goes: a reading every redraw asks
     for (the curvature chart's) stays however many frames come after it."""
-    from models.run import track as track_module
+    from models.run import readings
 
-    monkeypatch.setattr(track_module, "MAX_MEMO", 3)
+    monkeypatch.setattr(readings, "MAX_MEMO", 3)
     run = Run(QUESTION.with_(epochs=50))
     computed = []
 
