@@ -59,27 +59,10 @@ class Readings:
             with contextlib.suppress(KeyError):  # another session's reading just dropped it
                 self.memos.move_to_end(key)
             return value  # type: ignore[return-value]
-        if getattr(_computing, "depth", 0):  # computing a reading already: this one alone
-            return self._compute(key, compute)
-        with self._lock:
-            value, pending = self.memos.get(key, _MISSING), self._computing.get(key)
-            mine = value is _MISSING and pending is None
-            if mine:
-                pending = self._computing[key] = Future()
-        if value is not _MISSING:
-            return value  # type: ignore[return-value]
-        if not mine:
-            try:
-                return pending.result()
-            except BaseException:  # noqa: BLE001 (the computing reader's failure is not ours)
-                return self._compute(key, compute)
-        try:
-            value = self._compute(key, compute)
-        except BaseException as error:
-            self._finish(key, pending, error=error)
-            raise
-        self._finish(key, pending, value=value)
-        return value
+        self.memo_many(name, [epoch], lambda epochs: [compute()])
+        value = self.memos.get(key, _MISSING)
+        # gone already (past MAX_MEMO), or its computing reader failed: this reader alone
+        return self._compute(key, compute) if value is _MISSING else value  # type: ignore
 
     def memo_many(self, name: str, epochs: list[int],
                   compute: Callable[[list[int]], list]) -> None:
@@ -89,7 +72,8 @@ class Readings:
         then waits for those another reader claimed. (Each checking what was kept and computing
         the rest, a class of 15 finishing one run together took the same 40 Hessians 15 times,
         8-24 ms a session where one reader's 15 would do.) A reader computing a reading already
-        computes what it lacks on its own; if another reader fails, `memo` computes it later."""
+        computes what it lacks on its own; if another reader fails, `memo` computes it later.
+        (`memo` is this for one reading.)"""
         if getattr(_computing, "depth", 0):
             mine = [e for e in dict.fromkeys(epochs) if (name, e) not in self.memos]
             theirs: list[Future] = []
