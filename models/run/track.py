@@ -40,6 +40,11 @@ FRAME_BYTES = 16 * 2**20
 # far on its own (about 0.1 s) instead of from the start. Measured: a state at every frame made
 # a 500-epoch track of the question's network 1.8 MB, 0.9 MB of it states.
 STATE_EVERY = 4
+# ... and in at most this many bytes a track: past it, every other state goes (the first and
+# the newest stay), so a session forking further behind trains further on its own. A large
+# network plays long: 16 layers of 256 (461,313 parameters, 11 MB a state with Adam's moments)
+# kept one every 4 epochs, ~100 MB a second, and a protocol test's server grew past 20 GB.
+STATE_BYTES = 64 * 2**20
 # What the Python objects around the arrays cost (measured: tracks of the question's network
 # took 1.7x what their arrays hold), per frame, snapshot and kept state.
 OBJECT_BYTES = 1_000
@@ -178,10 +183,18 @@ class Track:
             state = self.trainer.snapshot()
             self.states[frame.epoch] = state
             self.state_bytes += _state_bytes(state) + OBJECT_BYTES
+            if self.state_bytes > STATE_BYTES:
+                self._thin_states()
         self.frames.append(frame)
         self.frame_bytes += frame.nbytes
         if self.frame_bytes > FRAME_BYTES:
             self._drop_unreachable_frames()
+
+    def _thin_states(self) -> None:
+        epochs = sorted(self.states)
+        kept = {*epochs[::2], epochs[-1]}
+        self.states = {e: self.states[e] for e in epochs if e in kept}
+        self.state_bytes = sum(_state_bytes(s) + OBJECT_BYTES for s in self.states.values())
 
     def _drop_unreachable_frames(self) -> None:
         # Only frames behind every reader (and never the first nor the newest) can go.

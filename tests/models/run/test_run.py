@@ -273,3 +273,32 @@ def test_a_tracks_readings_keep_the_recently_read_and_drop_the_least_recently_re
     assert list(run.track.memos) == [("frame", 4), ("frame", 5), ("chart", 0)]
     read("frame", 1)  # dropped long ago: computed again
     assert computed.count(("frame", 1)) == 2
+
+
+def test_a_tracks_trainer_states_stay_within_their_bytes_and_forks_behind_train_the_same(
+        monkeypatch):
+    """Past STATE_BYTES, every other kept trainer state goes (the first and the newest stay); a
+    state asked for behind the frontier is then trained on from an older one, to the same
+    numbers as a track that kept them all."""
+    from models.run import track as track_module
+    from models.run.run import RunStore
+
+    experiment, blocks = QUESTION.with_(epochs=16_384), 16  # a state kept at each block's end
+
+    def played() -> Run:
+        run = Run(experiment, RunStore())
+        for _ in range(blocks):
+            run.advance(experiment.training.epochs // blocks)
+        return run
+
+    full = played()
+    one = track_module._state_bytes(full.track.states[0]) + track_module.OBJECT_BYTES
+    assert len(full.track.states) == blocks + 1
+    monkeypatch.setattr(track_module, "STATE_BYTES", 5 * one)
+    thinned = played()
+    states = thinned.track.states
+    assert thinned.track.state_bytes <= 5 * one < full.track.state_bytes
+    assert 0 in states and max(states) == max(full.track.states) == 16_384
+    for epoch in (7, 5000, 16_000):
+        ours, theirs = thinned.track.state_at(epoch), full.track.state_at(epoch)
+        assert ours["theta"].equal(theirs["theta"]) and ours["v"].equal(theirs["v"])
