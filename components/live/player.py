@@ -2,9 +2,10 @@
 
 While playing, the script trains blocks of epochs at the run's pace (models/run/pace.py: the
 speed's epochs a second, or chunks of about 0.025 s as fast as it goes at max) and redraws the
-readouts and charts every REDRAW_EVERY seconds: a little over 10 times a second at any pace,
-not more, because every redraw is work for the browser too, and a browser that cannot keep up
-shows the run later and later. Ahead of the pace, the loop naps at most MAX_SLEEP at a time.
+readouts and charts every REDRAW_EVERY seconds (about 12.5 times a second at any pace), or
+CLASS_REDRAW_EVERY (10) while other sessions of the server process play a paced run too: not
+more, because every redraw is work for the server and the browser, and a browser that cannot
+keep up shows the run later and later. Ahead of the pace, the loop naps at most MAX_SLEEP at a time.
 Every `st.*` call in a redraw (and every session-state read after a nap) is a point where a
 pending rerun (a slider moved, Pause pressed) stops this script, so the page stays usable; the
 run itself lives in session state and the next script run carries on from where this one
@@ -15,8 +16,8 @@ little more than sending it, so sessions need no turns at the interpreter.
 
 from __future__ import annotations
 
+import contextlib
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import streamlit as st
 from components import state as S
 from components.live import shared_training
 from components.live.compare import remember
+from components.live.load import DrawingLoad, process_load, shared_grid
 from components.streamlit_internals import (
     SKELETON_SELECTOR,
     browser_connected,
@@ -40,8 +42,15 @@ from models.run.pace import MAX, Pacer, block_end, block_epochs, epochs_per_seco
 from models.run.run import Compute, Run
 from models.run.track import train
 
-REDRAW_EVERY = 0.08  # seconds between redraws while playing: 0.09 sent 9.6 a second, with the
-# time a redraw itself takes
+REDRAW_EVERY = 0.08  # seconds between redraws while playing: a default-paced run alone shows
+# 12.8 a second (0.09: 11.2; 0.1: 10.1, measured with the time a redraw itself takes)
+# ... while more than one session of the process plays a paced run (a class on one link): each
+# redraw is five messages and about a millisecond of the server per session, and at the default
+# pace the redraws are most of what a student costs. 15 default-paced students in one process
+# cost 143 ms of CPU each at 10 a second against 173 ms at 12.5 (medians of six, alternated).
+# A run at speed=max is not counted: it is over in a second or two, its training costs more
+# than its redraws, and its frames show how fast it trains.
+CLASS_REDRAW_EVERY = 0.1
 # A browser that shows redraws slower than they come (a slow computer, a busy tab) leaves them
 # queued on the server: past this many messages, the loop trains on without redrawing until the
 # browser catches up, so the page shows the run late by a fraction of a second, not by more and
@@ -54,93 +63,12 @@ MAX_SLEEP = 0.05  # seconds the loop naps at most while ahead of the pace: Pause
 STALLED_NAP = 0.005
 
 
-# Every session playing in this server process draws in one Python interpreter. A class of 30
-# on one link shares its training and what a redraw shows (the run store's memos), so a redraw
-# costs little, but 30 of them ten times a second add up. What the redraws cost the process is
-# measured (DrawingLoad): past a share of a core, they are spaced out for every session of the
-# process alike, so a crowded server still trains, opens pages and answers its health check.
-# Redraws are spaced out only when the process is saturated (SATURATED of a core: a process runs
-# its Python under one interpreter lock, so about one core is all it has) and redrawing takes
-# more than BUSY of it; brought closer again when redrawing takes less than CALM, or the process
-# is no longer saturated. Training alone saturating it (speed=max) is no reason to redraw less.
-SATURATED, BUSY, CALM = 0.9, 0.4, 0.25
-STRETCH_STEP, MAX_STRETCH = 1.5, 20.0  # the factor a window changes it by; at most 1.6 s apart
-LOAD_WINDOW = 0.5  # seconds the load is measured over
-
-
-def _server_thread_cpu() -> float:
-    # The main thread runs Streamlit's event loop: it serialises and sends every message.
-    try:
-        return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
-    except (AttributeError, OSError):  # not on this platform: the redraws' own cost only
-        return 0.0
-
-
-class DrawingLoad:
-    """How far apart this process's sessions space their redraws: `stretch()` times
-    REDRAW_EVERY. Each LOAD_WINDOW it takes the CPU that redrawing cost the process as a share
-    of a core (the redraws' own, each `count`ed by its session, and the server thread's, which
-    sends them) and the whole process's share. With the process saturated and redrawing past
-    BUSY, the redraws are spaced out by STRETCH_STEP; with the process unsaturated brought
-    closer again (by a step for every such window, however long ago the last redraw was), down
-    to REDRAW_EVERY, and straight back to it when redrawing takes less than CALM: a student
-    alone on a process a class had just left waited up to a second between redraws for seconds.
-    (A per-redraw estimate, the server's sending divided among the redraws, fed back on itself:
-    fewer redraws made each look dearer, and a class of 30 on a 60%-busy machine saw 1.4
-    redraws a second.)"""
-
-    def __init__(self, server_cpu: Callable[[], float] = _server_thread_cpu,
-                 now: Callable[[], float] = time.monotonic, window: float = LOAD_WINDOW,
-                 process_cpu: Callable[[], float] = time.process_time) -> None:
-        self._server_cpu, self._now, self._window = server_cpu, now, window
-        self._process_cpu = process_cpu
-        self._lock = threading.Lock()
-        self._since, self._server_since = now(), server_cpu()
-        self._process_since = process_cpu()
-        self._drawing, self._stretch = 0.0, 1.0
-        self.busy = 0.0  # the share of a core redrawing took over the last whole window
-        self.process = 0.0  # the share of a core the whole process took (training too)
-
-    def count(self, drawing: float) -> None:
-        """Counts one redraw that took `drawing` CPU-seconds of its own thread."""
-        with self._lock:
-            self._drawing += drawing
-
-    def stretch(self) -> float:
-        """Returns the factor redraw intervals are stretched by now (1 when the process is calm)."""
-        with self._lock:
-            now = self._now()
-            elapsed = now - self._since
-            if elapsed >= self._window:
-                server, process = self._server_cpu(), self._process_cpu()
-                self.busy = (self._drawing + server - self._server_since) / elapsed
-                self.process = (process - self._process_since) / elapsed
-                if self.busy > BUSY and self.process > SATURATED:
-                    self._stretch = min(MAX_STRETCH, self._stretch * STRETCH_STEP)
-                elif self.busy < CALM:  # redrawing takes little (a crowd has left): at once
-                    self._stretch = 1.0
-                elif self.process < SATURATED:
-                    calm_windows = int(elapsed // self._window)
-                    self._stretch = max(1.0, self._stretch / STRETCH_STEP ** calm_windows)
-                self._since, self._server_since, self._drawing = now, server, 0.0
-                self._process_since = process
-            return self._stretch
-
-
-_load = DrawingLoad()
-
-
-def shared_grid(stretch: float) -> int:
-    """Returns how many blocks a session advances at once while redraws are `stretch`ed: the
-    largest power of two not above the stretch (1 when calm)."""
-    return 2 ** max(0, math.floor(math.log2(max(stretch, 1.0))))
-
-
-def redraw_interval(stretch: float, took: float) -> float:
-    """Returns the seconds from one redraw's start to the next: REDRAW_EVERY times the process's
-    `stretch`, or twice the redraw's own cost `took` (CPU-seconds) when that is longer, so a
-    run whose redraw is dear (a large network) still spends most of its time training."""
-    return max(REDRAW_EVERY * stretch, 2.0 * took)
+def redraw_interval(stretch: float, took: float, every: float = REDRAW_EVERY) -> float:
+    """Returns the seconds from one redraw's start to the next: `every` (REDRAW_EVERY, or
+    CLASS_REDRAW_EVERY in a class) times the process's `stretch`, or twice the redraw's own cost
+    `took` (CPU-seconds) when that is longer, so a run whose redraw is dear (a large network)
+    still spends most of its time training."""
+    return max(every * stretch, 2.0 * took)
 
 
 # Streamlit draws most elements with code it loads on first use, showing a grey placeholder
@@ -290,60 +218,67 @@ def play_loop(run: Run, draw: Callable[[Run], None], rate: float, clock: Clock =
               waiting: Callable[[], bool] = rerun_waiting,
               load: DrawingLoad | None = None) -> bool:
     """Trains the run `rate` epochs a second (inf: as fast as it goes) and redraws it about
-    every REDRAW_EVERY seconds until it finishes (True), or until a rerun is `waiting` for this
-    run to end (False: Pause or Step was pressed); changes the run. Never draws while the
-    browser is `behind`, except the last epoch, which is always drawn. `load` spaces the
-    redraws out when the process is busy (the process's own meter by default)."""
-    load = _load if load is None else load
+    every REDRAW_EVERY seconds (CLASS_REDRAW_EVERY while another session of the process plays a
+    paced run too) until it finishes (True), or until a rerun is `waiting` for this run to end
+    (False: Pause or Step was pressed); changes the run. Never draws while the browser is
+    `behind`, except the last epoch, which is always drawn. `load` counts the sessions playing
+    paced runs and spaces the redraws out when the process is busy (the process's own meter by
+    default)."""
+    load = process_load if load is None else load
     block = block_epochs(chunk_epochs(run.experiment.run_identity()), rate, REDRAW_EVERY)
     pacer = Pacer(rate, run.epoch, clock.now())
     drawn, next_draw = run.epoch, clock.now() + REDRAW_EVERY
     took: float | None = None  # CPU-seconds a redraw costs, smoothed
-    while not run.finished:
-        if waiting():
-            return False
-        now = clock.now()
-        due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
-        stalled = False
-        if due or (run.epoch > drawn and now >= next_draw):
-            if due:  # the next block, up to a multiple of its size (see pace.py)
-                before = run.epoch
-                # Redraws spaced out: blocks as many times larger (a power of two, the same in
-                # every session of the process), so the sessions on one run still show the same
-                # epochs and share what a redraw shows (a class whose sessions each drew their
-                # own epochs a second or more apart computed nearly every frame alone).
-                step = block * shared_grid(load.stretch())
-                # (to a frame the run has: a session whose blocks end elsewhere, its load meter
-                # read at another moment, trained a private copy to its own end for each one)
-                run.advance(block_end(run.epoch, step) - run.epoch, compute, exact=False)
-                stalled = run.epoch == before and not run.finished
-                pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
-                # A rerun (another page's, a full one) may wait here too: a run slower than its
-                # pace is always due, and while its redraws wait for the server it makes no
-                # st.* call that would let Streamlit stop it (a hostile test's 100,000 epochs
-                # of a large network trained on for minutes).
-                checkpoint()
+    paced = not math.isinf(rate)
+    with load.paced() if paced else contextlib.nullcontext():
+        while not run.finished:
+            if waiting():
+                return False
             now = clock.now()
-            if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
-                spent = clock.cpu()
-                draw(run)
-                drawn = run.epoch
-                # a smoothed cost: one redraw that computed what others then reuse (the
-                # first at an epoch, the explanation's once a second) is not every redraw's
-                took = clock.cpu() - spent if took is None else \
-                    (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
-                load.count(clock.cpu() - spent)
-                next_draw = now + redraw_interval(load.stretch(), took)
-        if stalled:
-            clock.sleep(STALLED_NAP)
-        elif not due and not run.finished:
-            # Ahead of the pace: nap until the next epoch is due or the next redraw.
-            waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
-            if run.epoch > drawn and next_draw > now:
-                waits.append(next_draw - now)
-            clock.sleep(min(waits))
-            checkpoint()
-    return True
+            due = pacer.wait(run.epoch + 1, now) == 0.0  # the next epoch is due
+            stalled = False
+            if due or (run.epoch > drawn and now >= next_draw):
+                if due:  # the next block, up to a multiple of its size (see pace.py)
+                    before = run.epoch
+                    # Redraws spaced out: blocks as many times larger (a power of two, the same
+                    # in every session of the process), so the sessions on one run still show
+                    # the same epochs and share what a redraw shows (a class whose sessions each
+                    # drew their own epochs a second or more apart computed nearly every frame
+                    # alone).
+                    step = block * shared_grid(load.stretch())
+                    # (to a frame the run has: a session whose blocks end elsewhere, its load
+                    # meter read at another moment, trained a private copy to its own end for
+                    # each one)
+                    run.advance(block_end(run.epoch, step) - run.epoch, compute, exact=False)
+                    stalled = run.epoch == before and not run.finished
+                    pacer.keep_up(run.epoch, clock.now(), rate * REDRAW_EVERY + step)
+                    # A rerun (another page's, a full one) may wait here too: a run slower than
+                    # its pace is always due, and while its redraws wait for the server it makes
+                    # no st.* call that would let Streamlit stop it (a hostile test's 100,000
+                    # epochs of a large network trained on for minutes).
+                    checkpoint()
+                now = clock.now()
+                if run.epoch > drawn and (run.finished or (now >= next_draw and not behind())):
+                    spent = clock.cpu()
+                    draw(run)
+                    drawn = run.epoch
+                    # a smoothed cost: one redraw that computed what others then reuse (the
+                    # first at an epoch, the explanation's once a second) is not every redraw's
+                    took = clock.cpu() - spent if took is None else \
+                        (1 - SMOOTHING) * took + SMOOTHING * (clock.cpu() - spent)
+                    load.count(clock.cpu() - spent)
+                    every = CLASS_REDRAW_EVERY if paced and load.crowded() else REDRAW_EVERY
+                    next_draw = now + redraw_interval(load.stretch(), took, every)
+            if stalled:
+                clock.sleep(STALLED_NAP)
+            elif not due and not run.finished:
+                # Ahead of the pace: nap until the next epoch is due or the next redraw.
+                waits = [MAX_SLEEP, pacer.wait(run.epoch + 1, now)]
+                if run.epoch > drawn and next_draw > now:
+                    waits.append(next_draw - now)
+                clock.sleep(min(waits))
+                checkpoint()
+        return True
 
 
 def play(run: Run, ready: bool, draw: Callable[[Run], None], clock: Clock = Clock(),

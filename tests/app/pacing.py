@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from components.live.player import Clock, DrawingLoad, play_loop
+from components.live.load import DrawingLoad
+from components.live.player import Clock, play_loop
 from models.engine.trainer import Trainer
 from models.experiment import Experiment
 from models.run.run import Compute, Run
@@ -50,13 +51,14 @@ def train(trainer: Trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
 
 def played(experiment: Experiment, rate: float, compute: Compute = train,
            behind: Callable[[], bool] = lambda: False, clock: FakeClock | None = None,
-           store: RunStore | None = None) -> tuple[Run, list[tuple[float, int]], FakeClock]:
+           store: RunStore | None = None, load: DrawingLoad | None = None
+           ) -> tuple[Run, list[tuple[float, int]], FakeClock]:
     """Returns the run played to its end at `rate`, the (fake time, epoch) of every redraw, and
-    the clock."""
+    the clock; `load` is the process's meter (a calm one of its own by default)."""
     clock = clock or FakeClock()
     run = Run(experiment, store)
     draws: list[tuple[float, int]] = []
     play_loop(run, lambda r: draws.append((clock.now(), r.epoch)), rate, clock.clock(),
               compute, behind, checkpoint=lambda: None, waiting=lambda: False,
-              load=DrawingLoad(lambda: 0.0, clock.now))
+              load=load or DrawingLoad(lambda: 0.0, clock.now))
     return run, draws, clock

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.live.player import MAX_SLEEP, REDRAW_EVERY, STALLED_NAP, DrawingLoad, play_loop
+from components.live.load import DrawingLoad
+from components.live.player import MAX_SLEEP, REDRAW_EVERY, STALLED_NAP, play_loop
 from models.engine.trainer import Trainer, chunk_epochs
 from models.question.presets import PRESETS
-from models.run.pace import AUTO, block_epochs, epochs_per_second
+from models.run.pace import AUTO, MAX, block_epochs, epochs_per_second
 from models.run.run import Run
 from models.run.store import RunStore
 from tests.app.pacing import FakeClock, no_training, played
@@ -42,6 +43,38 @@ def test_the_page_redraws_about_ten_times_a_second_at_any_pace(rate):
     assert 0.7 / REDRAW_EVERY <= per_second <= 1.05 / REDRAW_EVERY, per_second
     assert all(b[1] > a[1] for a, b in zip(draws, draws[1:]))
     assert max(clock.sleeps) <= MAX_SLEEP
+
+
+def test_in_a_class_of_paced_runs_each_redraws_ten_times_a_second_and_leaves_the_count():
+    """While another session of the process plays a paced run, a paced loop redraws about every
+    CLASS_REDRAW_EVERY s instead of REDRAW_EVERY; a run at speed=max is not counted; and a
+    loop's count is gone when it ends, finished or failed."""
+    from components.live.player import CLASS_REDRAW_EVERY
+
+    clock = FakeClock()
+    load = DrawingLoad(lambda: 0.0, clock.now)
+    with load.paced():  # another student's paced run
+        run, draws, _ = played(QUESTION.with_(epochs=3_000), 1_000.0, no_training, clock=clock,
+                               load=load)
+        crowded_at_max: list[bool] = []
+        play_loop(Run(QUESTION.with_(epochs=300)),
+                  lambda r: crowded_at_max.append(load.crowded()), MAX, clock.clock(),
+                  no_training, lambda: False, checkpoint=lambda: None, waiting=lambda: False,
+                  load=load)
+    per_second = len(draws) / 3.0
+    assert run.finished and 0.85 / CLASS_REDRAW_EVERY <= per_second <= 1.05 / CLASS_REDRAW_EVERY
+    assert per_second < 0.9 / REDRAW_EVERY, per_second
+    assert crowded_at_max and not any(crowded_at_max)  # the max run counted for nobody
+    assert not load.crowded()
+
+    def failing(run: Run) -> None:
+        assert load.crowded()  # both counted while playing
+        raise RuntimeError("a redraw failed")
+
+    with load.paced(), pytest.raises(RuntimeError):
+        play_loop(Run(QUESTION.with_(epochs=300)), failing, 100.0, clock.clock(), no_training,
+                  lambda: False, checkpoint=lambda: None, waiting=lambda: False, load=load)
+    assert load._paced == 0
 
 
 def test_the_default_plays_10000_and_100000_epochs_in_about_the_same_time():
@@ -116,7 +149,7 @@ def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_b
     STRETCH_STEP a window (at most MAX_STRETCH); with the process unsaturated brought back by a
     step for every such window, however long since the last redraw; below CALM straight back;
     never closer than REDRAW_EVERY; in between the spacing stays."""
-    from components.live.player import BUSY, CALM, MAX_STRETCH, STRETCH_STEP
+    from components.live.load import BUSY, CALM, MAX_STRETCH, STRETCH_STEP
 
     clock, server, process = FakeClock(), [0.0], [0.0]
     load = DrawingLoad(lambda: server[0], clock.now, window=0.5, process_cpu=lambda: process[0])
@@ -151,7 +184,7 @@ def test_redraws_that_take_much_of_a_saturated_core_are_spaced_out_and_brought_b
 def test_sessions_spaced_out_advance_in_larger_blocks_on_one_grid():
     """While redraws are stretched, a session advances blocks a power of two times larger (the
     largest not above the stretch), so sessions on one run keep showing the same epochs."""
-    from components.live.player import shared_grid
+    from components.live.load import shared_grid
 
     assert [shared_grid(s) for s in (0.5, 1.0, 1.49, 1.5, 2.25, 3.375, 7.99, 8.0, 20.0)] == \
         [1, 1, 1, 1, 2, 2, 4, 8, 16]
@@ -160,12 +193,9 @@ def test_sessions_spaced_out_advance_in_larger_blocks_on_one_grid():
 def test_a_stretched_loop_shows_only_epochs_on_the_larger_grid():
     """A run played while the process is busy: every epoch drawn (but the last) is a multiple
     of the block times the grid, as every other session of the process draws them."""
-    from components.live.player import shared_grid
+    from components.live.load import shared_grid
 
-    class Busy:
-        def count(self, drawing: float) -> None:
-            pass
-
+    class Busy(DrawingLoad):
         def stretch(self) -> float:
             return 5.0
 
