@@ -43,7 +43,7 @@ from models.run.run import Compute, Run
 from models.run.track import train
 
 REDRAW_EVERY = 0.08  # seconds between redraws while playing: a default-paced run alone shows
-# 12.8 a second (0.09: 11.2; 0.1: 10.1, measured with the time a redraw itself takes)
+# 12.8 a second, with the time a redraw itself takes (a class of 15 saw 11.2 at 0.09, 10.1 at 0.1)
 # ... while more than one session of the process plays a paced run (a class on one link): each
 # redraw is five messages and about a millisecond of the server per session, and at the default
 # pace the redraws are most of what a student costs. 15 default-paced students in one process
